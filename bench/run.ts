@@ -1,0 +1,93 @@
+/**
+ * `npm run bench`: first-response latency and end-to-end overhead of the local stack.
+ *   1. The demo, N times: webhook → 👀 reaction, → status comment, → PR, → final comment, and wall time.
+ *   2. The agent CLI alone, N times, on the same scripted model and repository: its wall time.
+ * Prints medians as a markdown table, plus the ratio of the two.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { runDemo } from "../src/cli/run-demo.js";
+import { claudeCodeEnv, runClaudeCode } from "../src/sandbox/agents/claude-code.js";
+import { contributingScript, startModelServer } from "../test/support/model-server.js";
+import { REPO_FILES } from "../test/support/start-stack.js";
+
+const N = Math.max(1, Math.min(10, Number(process.env.BENCH_RUNS ?? 3)));
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const ms = (x: number) => `${Math.round(x)} ms`;
+
+async function agentAlone(): Promise<number> {
+  const dir = await mkdtemp(path.join(tmpdir(), "understudy-bench-"));
+  const repo = path.join(dir, "repo");
+  await mkdir(repo);
+  for (const [file, content] of Object.entries(REPO_FILES)) {
+    await mkdir(path.dirname(path.join(repo, file)), { recursive: true });
+    await writeFile(path.join(repo, file), content);
+  }
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "ignore" });
+  git("init", "-q", "-b", "main");
+  git("add", "-A");
+  git("-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-qm", "init");
+  await mkdir(path.join(dir, "home"));
+  await mkdir(path.join(dir, "tmp"));
+  const model = await startModelServer(contributingScript());
+  try {
+    const t0 = performance.now();
+    const result = await runClaudeCode(
+      {
+        prompt: "add a CONTRIBUTING.md that explains how to run the tests",
+        cwd: repo,
+        env: claudeCodeEnv({
+          home: path.join(dir, "home"),
+          tmpdir: path.join(dir, "tmp"),
+          path: process.env.PATH ?? "/usr/bin:/bin",
+          model: { baseUrl: model.url, apiKey: "bench" },
+        }),
+      },
+      () => {},
+    );
+    if (!result.success) throw new Error(`agent run failed: ${result.error}`);
+    return performance.now() - t0;
+  } finally {
+    await model.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const demos: Awaited<ReturnType<typeof runDemo>>[] = [];
+for (let i = 0; i < N; i++) {
+  const r = await runDemo({ quiet: true });
+  if (!r.ok) throw new Error(`demo run ${i + 1} failed: ${r.reason}`);
+  demos.push(r);
+  process.stderr.write(`demo ${i + 1}/${N}: ${ms(r.wallMs)}\n`);
+}
+const agents: number[] = [];
+for (let i = 0; i < N; i++) {
+  agents.push(await agentAlone());
+  process.stderr.write(`agent alone ${i + 1}/${N}: ${ms(agents[i]!)}\n`);
+}
+
+const pick = (k: "reactionMs" | "statusCommentMs" | "pullRequestMs" | "finalCommentMs" | "wallMs") =>
+  median(demos.map((d) => d[k] ?? Number.NaN));
+const agentMedian = median(agents);
+const rows: [string, string][] = [
+  ["webhook sent → 👀 reaction", ms(pick("reactionMs"))],
+  ["webhook sent → status comment created", ms(pick("statusCommentMs"))],
+  ["webhook sent → pull request opened", ms(pick("pullRequestMs"))],
+  ["webhook sent → final status comment", ms(pick("finalCommentMs"))],
+  ["demo wall time (stack start-up included)", ms(pick("wallMs"))],
+  ["agent CLI alone, same script and repo", ms(agentMedian)],
+  ["webhook → final comment ÷ agent alone", (pick("finalCommentMs") / agentMedian).toFixed(2)],
+  ["demo wall time ÷ agent alone", (pick("wallMs") / agentMedian).toFixed(2)],
+];
+process.stdout.write(
+  `\nMedians of ${N} runs (node ${process.version}, ${new Date().toISOString().slice(0, 10)}):\n\n`,
+);
+process.stdout.write("| measure | value |\n|---|---|\n");
+for (const [k, v] of rows) process.stdout.write(`| ${k} | ${v} |\n`);

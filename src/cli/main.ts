@@ -1,0 +1,49 @@
+/**
+ * The `understudy` command: `start` (local stack) and `demo` (the offline story).
+ */
+import { runDemo } from "./run-demo.js";
+import { runStart } from "./run-start.js";
+
+const USAGE = `usage: understudy <command>
+  start           run the control plane (workerd) and the local sandbox host on 127.0.0.1
+  demo [--keep]   run the whole flow offline: webhook → agent → branch → pull request
+                  --keep leaves the stack running so the transcript can be opened in a browser`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === "demo") {
+    const keep = rest.includes("--keep");
+    const result = await runDemo({ keep });
+    if (!result.ok) return 1;
+    if (keep && result.stack) {
+      process.stdout.write(
+        "\nThe stack keeps running (--keep). Open the transcript URL above; Ctrl-C to stop.\n",
+      );
+      await waitForSignal();
+      await result.stack.close();
+    }
+    return 0;
+  }
+  if (command === "start") {
+    const stack = await runStart();
+    await waitForSignal();
+    await stack.close();
+    return 0;
+  }
+  process.stderr.write(`${USAGE}\n`);
+  return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+}
+
+const waitForSignal = () =>
+  new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,158 @@
+/**
+ * The wire schema: every message between the sandbox bridge, the SessionDO and browsers.
+ * zod is the one source of these types (`type X = z.infer<typeof X>`); every message that crosses
+ * a process boundary is `safeParse`d against it.
+ */
+import { z } from "zod";
+
+export const SessionStatus = z.enum([
+  "queued",
+  "provisioning",
+  "running",
+  "finishing",
+  "completed",
+  "failed",
+  "cancelled",
+]);
+export type SessionStatus = z.infer<typeof SessionStatus>;
+
+export const TERMINAL_STATUSES: readonly SessionStatus[] = ["completed", "failed", "cancelled"];
+export const isTerminal = (s: SessionStatus): boolean => TERMINAL_STATUSES.includes(s);
+
+/** Per-type payloads. Kept small and explicit: the status comment and transcript render from these. */
+export const EventData = {
+  session_status: z.object({ status: SessionStatus, reason: z.string().optional() }),
+  sandbox_status: z.object({
+    status: z.enum(["starting", "cloning", "ready", "running_agent", "committing", "pushing", "exited"]),
+    detail: z.string().optional(),
+  }),
+  git_sync: z.object({ branch: z.string(), base: z.string(), headSha: z.string(), created: z.boolean() }),
+  user_message: z.object({ text: z.string(), author: z.string().optional() }),
+  assistant_text: z.object({ text: z.string() }),
+  tool_call: z.object({
+    callId: z.string(),
+    tool: z.string(),
+    input: z.unknown(),
+    status: z.enum(["running", "completed", "error"]),
+  }),
+  tool_result: z.object({ callId: z.string(), output: z.string(), isError: z.boolean() }),
+  step_finish: z.object({
+    tokens: z.object({ input: z.number(), output: z.number() }),
+    costUsd: z.number(),
+  }),
+  push_complete: z.object({
+    branch: z.string(),
+    sha: z.string(),
+    /** Commits on the branch that the base branch does not have; 0 means there was nothing to push. */
+    commitsAhead: z.number().int().nonnegative(),
+    pushed: z.boolean(),
+  }),
+  push_error: z.object({ branch: z.string(), error: z.string() }),
+  artifact: z.object({
+    kind: z.enum(["branch", "pr"]),
+    url: z.string(),
+    number: z.number().int().optional(),
+  }),
+  execution_complete: z.object({
+    success: z.boolean(),
+    error: z.string().optional(),
+    summary: z.string().optional(),
+    durationMs: z.number().optional(),
+  }),
+  error: z.object({ message: z.string() }),
+  heartbeat: z.object({}),
+} as const;
+
+type EventDataMap = typeof EventData;
+export type EventType = keyof EventDataMap;
+export type EventPayload<T extends EventType> = z.infer<EventDataMap[T]>;
+
+const eventVariant = <T extends EventType>(type: T) =>
+  z.object({
+    /** Assigned by the sandbox, unique per session run; control-plane events have seq 0. */
+    seq: z.number().int().nonnegative(),
+    type: z.literal(type),
+    /** ISO-8601 time the event happened. */
+    at: z.string(),
+    data: EventData[type],
+  });
+
+export const Event = z.discriminatedUnion("type", [
+  eventVariant("session_status"),
+  eventVariant("sandbox_status"),
+  eventVariant("git_sync"),
+  eventVariant("user_message"),
+  eventVariant("assistant_text"),
+  eventVariant("tool_call"),
+  eventVariant("tool_result"),
+  eventVariant("step_finish"),
+  eventVariant("push_complete"),
+  eventVariant("push_error"),
+  eventVariant("artifact"),
+  eventVariant("execution_complete"),
+  eventVariant("error"),
+  eventVariant("heartbeat"),
+]);
+export type Event = z.infer<typeof Event>;
+
+/** An event before the bridge has given it a sequence number and time. */
+export type EventInput = { [T in EventType]: { type: T; data: EventPayload<T> } }[EventType];
+
+/** Sandbox → SessionDO, over the bridge's WebSocket. */
+export const SandboxMessage = z.discriminatedUnion("type", [
+  /** First message after every (re)connect: the highest seq the bridge has seen acknowledged. */
+  z.object({ type: z.literal("hello"), lastAckedSeq: z.number().int().nonnegative() }),
+  z.object({ type: z.literal("events"), events: z.array(Event).max(500) }),
+]);
+export type SandboxMessage = z.infer<typeof SandboxMessage>;
+
+/** SessionDO → sandbox. */
+export const ControlMessage = z.discriminatedUnion("type", [
+  /** Every event with seq ≤ this one is stored; the bridge may forget it. */
+  z.object({ type: z.literal("ack"), seq: z.number().int().nonnegative() }),
+  z.object({ type: z.literal("prompt"), text: z.string() }),
+  z.object({ type: z.literal("stop"), reason: z.string().optional() }),
+]);
+export type ControlMessage = z.infer<typeof ControlMessage>;
+
+/** Answer to `POST /sessions/:id/sandbox/git-token`: a short-lived token for this repository only. */
+export const GitTokenResponse = z.object({ token: z.string().min(1), expiresAt: z.string() });
+export type GitTokenResponse = z.infer<typeof GitTokenResponse>;
+
+export const GitIdentity = z.object({ name: z.string(), email: z.string() });
+
+/**
+ * What a sandbox provider is asked to run: everything the bridge needs, and no GitHub credential.
+ * The bridge fetches a git token from `controlUrl` with `token` when it clones and again when it pushes.
+ */
+export const SandboxSpec = z.object({
+  sessionId: z.string().min(1),
+  /** Runs of one session are numbered from 1; a follow-up is a new run on the same branch. */
+  run: z.number().int().positive(),
+  /** Base URL of the control plane (the Worker), as reachable from the sandbox. */
+  controlUrl: z.string().url(),
+  /** Random per spawn; the control plane stores only its hash. */
+  token: z.string().min(32),
+  repo: z.object({
+    cloneUrl: z.string().url(),
+    owner: z.string(),
+    name: z.string(),
+    baseBranch: z.string(),
+    branch: z.string(),
+  }),
+  prompt: z.string().min(1),
+  agent: z.enum(["claude-code"]),
+  model: z.string().optional(),
+  /** Events of this run get seq startSeq+1, startSeq+2, … */
+  startSeq: z.number().int().nonnegative(),
+  author: GitIdentity,
+  coAuthor: GitIdentity,
+  /** First line of the commit the bridge makes for what the agent left uncommitted. */
+  commitTitle: z.string().min(1),
+  timeLimitMs: z.number().int().positive(),
+});
+export type SandboxSpec = z.infer<typeof SandboxSpec>;
+
+/** Answer of a sandbox provider's spawn. */
+export const SandboxHandle = z.object({ sandboxId: z.string().min(1) });
+export type SandboxHandle = z.infer<typeof SandboxHandle>;

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { classifyWebhook } from "./classify-webhook.js";
+
+const payload = (over: { body?: string; type?: string; action?: string } = {}) => ({
+  action: over.action ?? "created",
+  comment: { body: over.body ?? "@understudy fix it", user: { login: "octocat", type: over.type ?? "User" } },
+  sender: { login: "octocat", type: over.type ?? "User" },
+  installation: { id: 1 },
+});
+
+describe("classifyWebhook", () => {
+  it("accepts a new human comment that mentions the handle", () => {
+    expect(classifyWebhook("issue_comment", payload(), "understudy")).toEqual({
+      accepted: true,
+      mention: { task: "fix it", form: "mention" },
+    });
+  });
+
+  it.each([
+    ["a bot", "issue_comment", payload({ type: "Bot" }), "bots never trigger"],
+    ["no mention", "issue_comment", payload({ body: "fix it" }), "does not mention @understudy"],
+    ["an edit", "issue_comment", payload({ action: "edited" }), "only new comments trigger"],
+    ["a deletion", "issue_comment", payload({ action: "deleted" }), "only new comments trigger"],
+    ["another event", "star", {}, "event star does not trigger"],
+    ["a malformed payload", "issue_comment", { action: "created" }, "not an issue_comment event"],
+  ])("ignores %s with a reason", (_n, name, p, reason) => {
+    const c = classifyWebhook(name, p, "understudy");
+    expect(c.accepted).toBe(false);
+    expect(c.accepted ? "" : c.reason).toContain(reason);
+  });
+});

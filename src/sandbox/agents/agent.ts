@@ -1,0 +1,27 @@
+/**
+ * The contract every coding agent runner meets (Claude Code today, Codex next): run one prompt in a
+ * checkout, report what happens as wire events, and resolve, never reject, with how it ended.
+ */
+import type { EventInput } from "../../core/wire.js";
+
+export type AgentOptions = {
+  prompt: string;
+  /** The checkout the agent works in. */
+  cwd: string;
+  /** The agent's whole environment; runners pass it as is, so no credential of the host leaks in. */
+  env: Record<string, string>;
+  model?: string;
+  /** Aborting stops the agent's whole process tree; the run then resolves with success false. */
+  signal?: AbortSignal;
+};
+
+export type AgentResult = {
+  success: boolean;
+  /** The agent's final message; its first line is meant as a pull request title. */
+  summary?: string;
+  error?: string;
+  durationMs: number;
+  exitCode: number | null;
+};
+
+export type Agent = (opts: AgentOptions, onEvent: (e: EventInput) => void) => Promise<AgentResult>;

@@ -1,0 +1,42 @@
+/**
+ * Commits whatever the agent left uncommitted, so no run ends with work that exists only on disk.
+ */
+import type { SandboxSpec } from "../../core/wire.js";
+import { git } from "./git.js";
+
+export type CommitResult = { committed: boolean; headSha: string; commitsAhead: number };
+
+/** Builds `title`, a short body and the Co-authored-by trailer (GitHub's documented trailer format). */
+export function commitMessage(spec: SandboxSpec, body: string): string {
+  return `${spec.commitTitle}\n\n${body.trim()}\n\nCo-authored-by: ${spec.coAuthor.name} <${spec.coAuthor.email}>`;
+}
+
+export async function commitLeftovers(
+  spec: SandboxSpec,
+  repoDir: string,
+  baseSha: string,
+  body: string,
+): Promise<CommitResult> {
+  const inRepo = { cwd: repoDir };
+  const status = await git(["status", "--porcelain", "--untracked-files=all"], inRepo);
+  let committed = false;
+  if (status !== "") {
+    await git(["add", "--all"], inRepo);
+    const identity = {
+      GIT_AUTHOR_NAME: spec.author.name,
+      GIT_AUTHOR_EMAIL: spec.author.email,
+      GIT_COMMITTER_NAME: spec.author.name,
+      GIT_COMMITTER_EMAIL: spec.author.email,
+    };
+    // --cleanup=whitespace keeps lines starting with "#" (markdown headings in the agent's summary),
+    // which the default cleanup would strip as comments.
+    await git(["commit", "--quiet", "--no-verify", "--cleanup=whitespace", "-m", commitMessage(spec, body)], {
+      ...inRepo,
+      env: identity,
+    });
+    committed = true;
+  }
+  const headSha = await git(["rev-parse", "HEAD"], inRepo);
+  const commitsAhead = Number(await git(["rev-list", "--count", `${baseSha}..HEAD`], inRepo));
+  return { committed, headSha, commitsAhead };
+}

@@ -1,0 +1,57 @@
+/**
+ * Clones the repository and puts the session branch in place: checked out from the remote on a
+ * follow-up run, created from the base branch on the first.
+ */
+import type { SandboxSpec } from "../../core/wire.js";
+import { git, gitMaybe } from "./git.js";
+
+export type Checkout = {
+  repoDir: string;
+  branch: string;
+  base: string;
+  /** The base branch's commit at clone time: what "commits ahead" is counted from. */
+  baseSha: string;
+  /** The session branch's commit on the remote before this run, null when it did not exist. */
+  remoteBranchSha: string | null;
+  headSha: string;
+  created: boolean;
+};
+
+// Large repositories take a while; bounded so a stuck transfer fails the run instead of hanging it.
+const CLONE_TIMEOUT_MS = 10 * 60_000;
+
+/** `signal` aborts the clone (a stop or the time limit while cloning). */
+export async function prepareCheckout(
+  spec: SandboxSpec,
+  repoDir: string,
+  token: string,
+  signal?: AbortSignal,
+): Promise<Checkout> {
+  const { cloneUrl, baseBranch: base, branch } = spec.repo;
+  if (branch === base) throw new Error(`refusing to work on the base branch ${base} itself`);
+  // Also rejects names that begin with "-" and could be read as options below.
+  await git(["check-ref-format", `refs/heads/${branch}`]).catch(() => {
+    throw new Error(`not a valid branch name: ${branch}`);
+  });
+
+  // A full clone (no --filter): a partial clone would fetch missing blobs later, and the agent has
+  // no credential to do that with. It also brings every remote branch, so no separate ls-remote.
+  await git(["clone", "--quiet", "--no-tags", "--branch", base, "--", cloneUrl, repoDir], {
+    token,
+    timeoutMs: CLONE_TIMEOUT_MS,
+    signal,
+  });
+  const inRepo = { cwd: repoDir };
+  const baseSha = await git(["rev-parse", "--verify", `refs/remotes/origin/${base}^{commit}`], inRepo);
+  const remoteBranchSha = await gitMaybe(
+    ["rev-parse", "--verify", "--quiet", `refs/remotes/origin/${branch}^{commit}`],
+    inRepo,
+  );
+  if (remoteBranchSha)
+    await git(["checkout", "--quiet", "-B", branch, `refs/remotes/origin/${branch}`], inRepo);
+  else await git(["checkout", "--quiet", "-b", branch], inRepo);
+  await git(["config", "user.name", spec.author.name], inRepo);
+  await git(["config", "user.email", spec.author.email], inRepo);
+  const headSha = await git(["rev-parse", "HEAD"], inRepo);
+  return { repoDir, branch, base, baseSha, remoteBranchSha, headSha, created: remoteBranchSha === null };
+}

@@ -1,0 +1,139 @@
+/**
+ * Starts one bridge process for one run, in its own directory and process group, with the spec on
+ * stdin. The directory stays after the process exits: whatever the run left there (a commit that
+ * could not be pushed, for instance) is never deleted by the host.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { redact } from "../../core/redact.js";
+import type { SandboxSpec } from "../../core/wire.js";
+import type { BridgeLog } from "../bridge/log.js";
+import type { ModelEnv } from "../bridge/run-bridge.js";
+import { processGroupsUnder, signalGroups } from "./process-tree.js";
+
+export type BridgeCommand = { command: string; args: string[] };
+
+export type Sandbox = {
+  id: string;
+  sessionId: string;
+  run: number;
+  /** The sandbox directory: repo/, home/, tmp/. Kept after exit. */
+  dir: string;
+  pid: number;
+  startedAt: string;
+  running: boolean;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** Resolves when the bridge process has exited. */
+  exited: Promise<void>;
+};
+
+/** `node --import <tsx> src/sandbox/bridge/main.ts`, with paths resolved from this file, not the cwd. */
+export function defaultBridgeCommand(): BridgeCommand {
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  const main = fileURLToPath(new URL("../bridge/main.ts", import.meta.url));
+  return { command: process.execPath, args: ["--import", tsx, main] };
+}
+
+export type SpawnBridgeOptions = {
+  root: string;
+  modelEnv: ModelEnv;
+  log: BridgeLog;
+  command?: BridgeCommand;
+};
+
+export async function spawnBridge(spec: SandboxSpec, opts: SpawnBridgeOptions): Promise<Sandbox> {
+  const prefix = spec.sessionId.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 12) || "session";
+  const id = `${prefix}-r${spec.run}-${randomBytes(4).toString("hex")}`;
+  const dir = join(opts.root, id);
+  await mkdir(join(dir, "home"), { recursive: true });
+  await mkdir(join(dir, "tmp"), { recursive: true });
+
+  // Only what the bridge needs: none of the host's own variables (its secret, cloud credentials)
+  // reach the sandbox. The spec, with the sandbox token, goes through stdin instead.
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    HOME: join(dir, "home"),
+    TMPDIR: join(dir, "tmp"),
+    LANG: "C.UTF-8",
+    UNDERSTUDY_WORK_DIR: dir,
+  };
+  if (opts.modelEnv.baseUrl) env.ANTHROPIC_BASE_URL = opts.modelEnv.baseUrl;
+  if (opts.modelEnv.apiKey) env.ANTHROPIC_API_KEY = opts.modelEnv.apiKey;
+
+  // Where bubblewrap would go: wrapping `command` as `bwrap --die-with-parent --unshare-pid
+  // --unshare-ipc --ro-bind / / --bind <dir> <dir> --dev /dev --proc /proc -- <command> <args>` would
+  // give the run its own PID namespace and a read-only view of everything but its directory.
+  const { command, args } = opts.command ?? defaultBridgeCommand();
+  const child = spawn(command, args, { cwd: dir, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+  if (child.pid === undefined) {
+    const err = await new Promise<Error>((resolve) => child.once("error", resolve));
+    throw new Error(`could not start the bridge: ${err.message}`);
+  }
+  const pid = child.pid;
+
+  let markExited!: () => void;
+  const sandbox: Sandbox = {
+    id,
+    sessionId: spec.sessionId,
+    run: spec.run,
+    dir,
+    pid,
+    startedAt: new Date().toISOString(),
+    running: true,
+    exitCode: null,
+    signal: null,
+    exited: new Promise<void>((resolve) => {
+      markExited = resolve;
+    }),
+  };
+
+  const secrets = [spec.token, opts.modelEnv.apiKey ?? ""].filter((s) => s.length >= 8);
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) =>
+      opts.log.info(`[sandbox ${id}] ${redact(line.slice(0, 4_000), secrets)}`),
+    );
+  }
+  child.on("error", (err) => opts.log.error(`[sandbox ${id}] ${err.message}`));
+  child.once("exit", (code, signal) => {
+    sandbox.running = false;
+    sandbox.exitCode = code;
+    sandbox.signal = signal;
+    // Whatever the run left behind in the bridge's group (a background server) goes with it.
+    signalGroups([pid], "SIGKILL");
+    opts.log.info(`[sandbox ${id}] exited (${signal ?? `code ${code}`}); its directory stays at ${dir}`);
+    markExited();
+  });
+
+  child.stdin.on("error", (err) => opts.log.warn(`[sandbox ${id}] could not write the spec: ${err.message}`));
+  child.stdin.end(JSON.stringify(spec));
+  return sandbox;
+}
+
+/**
+ * Stops a sandbox: SIGTERM to every process group under it (the bridge then aborts the agent and
+ * commits), SIGKILL to whatever is left after `graceMs`. Resolves once the bridge has exited or a
+ * bounded wait after SIGKILL has passed.
+ */
+export async function killSandbox(sandbox: Sandbox, graceMs: number): Promise<void> {
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      void sandbox.exited.then(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  // Snapshot before signalling: once the bridge dies, its orphans can no longer be traced to it.
+  const groups = sandbox.running ? processGroupsUnder(sandbox.pid) : new Set([sandbox.pid]);
+  signalGroups(groups, "SIGTERM");
+  await sleep(graceMs);
+  if (sandbox.running) for (const g of processGroupsUnder(sandbox.pid)) groups.add(g);
+  signalGroups(groups, "SIGKILL");
+  await sleep(5_000);
+}

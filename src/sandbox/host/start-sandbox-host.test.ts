@@ -1,0 +1,190 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, expect, it } from "vitest";
+import type { SandboxSpec } from "../../core/wire.js";
+import { silentLog } from "../bridge/log.js";
+import { isAlive } from "./process-tree.js";
+import { type SandboxHost, type SandboxHostOptions, startSandboxHost } from "./start-sandbox-host.js";
+
+const SECRET = "host-secret-0123456789abcdef";
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/**
+ * Stands in for the bridge: records its stdin, starts a grandchild in a process group of its own (as
+ * the agent runner does with the agent CLI), and ignores SIGTERM so that the host has to escalate.
+ */
+const FAKE_BRIDGE = `
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+process.on("SIGTERM", () => {});
+let input = "";
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (c) => { input += c; });
+process.stdin.on("end", () => {
+  writeFileSync("spec.json", input);
+  const g = spawn(process.execPath, ["-e", "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"], {
+    detached: true, stdio: "ignore",
+  });
+  writeFileSync("pids.json", JSON.stringify({ bridge: process.pid, grandchild: g.pid }));
+  console.log("fake bridge ready");
+});
+setInterval(() => {}, 1000);
+`;
+
+async function start(
+  overrides: Partial<SandboxHostOptions> = {},
+): Promise<{ host: SandboxHost; root: string }> {
+  const root = mkdtempSync(join(tmpdir(), "understudy-host-"));
+  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+  const script = join(root, "fake-bridge.mjs");
+  writeFileSync(script, FAKE_BRIDGE);
+  const host = await startSandboxHost({
+    root: join(root, "sandboxes"),
+    secret: SECRET,
+    modelEnv: { baseUrl: "http://127.0.0.1:9", apiKey: "sk-ant-test-model-key" },
+    log: silentLog,
+    killGraceMs: 300,
+    bridgeCommand: { command: process.execPath, args: [script] },
+    ...overrides,
+  });
+  cleanups.push(() => host.close());
+  return { host, root };
+}
+
+const spec: SandboxSpec = {
+  sessionId: "sess_0123456789abcdef",
+  run: 3,
+  controlUrl: "http://127.0.0.1:9",
+  token: "sandbox-token-".padEnd(48, "x"),
+  repo: {
+    cloneUrl: "https://github.com/acme/widgets.git",
+    owner: "acme",
+    name: "widgets",
+    baseBranch: "main",
+    branch: "understudy/1-x",
+  },
+  prompt: "do it",
+  agent: "claude-code",
+  startSeq: 12,
+  author: { name: "understudy[bot]", email: "bot@example.com" },
+  coAuthor: { name: "Ada", email: "ada@example.com" },
+  commitTitle: "Understudy: do it",
+  timeLimitMs: 60_000,
+};
+
+const post = (host: SandboxHost, body: unknown, auth: string | null = `Bearer ${SECRET}`) =>
+  fetch(`${host.url}/sandboxes`, {
+    method: "POST",
+    headers: auth ? { authorization: auth, "content-type": "application/json" } : {},
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+
+/** Polls (bounded) until `read` returns something. */
+async function eventually<T>(read: () => T | undefined, tries = 200): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const value = read();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("condition not met");
+}
+
+const readPids = (dir: string) =>
+  eventually(() =>
+    existsSync(join(dir, "pids.json"))
+      ? (JSON.parse(readFileSync(join(dir, "pids.json"), "utf8")) as { bridge: number; grandchild: number })
+      : undefined,
+  );
+
+it("answers /healthz without a secret", async () => {
+  const { host } = await start();
+  expect((await fetch(`${host.url}/healthz`)).status).toBe(200);
+});
+
+it("refuses requests without the right secret", async () => {
+  const { host } = await start();
+  expect((await post(host, spec, null)).status).toBe(401);
+  expect((await post(host, spec, `Bearer ${SECRET}x`)).status).toBe(401);
+  expect((await post(host, spec, "Bearer short")).status).toBe(401);
+  expect((await fetch(`${host.url}/sandboxes/abc`, { method: "DELETE" })).status).toBe(401);
+  expect(host.sandboxes.size).toBe(0);
+});
+
+it("refuses a start without a real secret", async () => {
+  await expect(start({ secret: "" })).rejects.toThrow(/secret/);
+});
+
+it("answers 400 with the zod issues for a bad spec", async () => {
+  const { host } = await start();
+  const res = await post(host, { ...spec, token: "short" });
+  expect(res.status).toBe(400);
+  const body = (await res.json()) as { error: string; issues: Array<{ path: string[] }> };
+  expect(body.issues.map((i) => i.path.join("."))).toContain("token");
+  expect((await post(host, "{not json")).status).toBe(400);
+  expect(host.sandboxes.size).toBe(0);
+});
+
+it("spawns the bridge with the spec on stdin only, and DELETE kills its whole process tree", async () => {
+  const { host } = await start();
+  const res = await post(host, spec);
+  expect(res.status).toBe(201);
+  const { sandboxId } = (await res.json()) as { sandboxId: string };
+  expect(sandboxId).toMatch(/^sess_0123456-r3-[0-9a-f]{8}$/);
+  const sandbox = host.sandboxes.get(sandboxId)!;
+  expect(existsSync(join(sandbox.dir, "home"))).toBe(true);
+  expect(existsSync(join(sandbox.dir, "tmp"))).toBe(true);
+
+  const pids = await readPids(sandbox.dir);
+  expect(pids.bridge).toBe(sandbox.pid);
+  expect(JSON.parse(readFileSync(join(sandbox.dir, "spec.json"), "utf8"))).toEqual(spec);
+  // The token is in neither the command line nor the environment of the bridge.
+  const cmdline = readFileSync(`/proc/${pids.bridge}/cmdline`, "utf8");
+  const environ = readFileSync(`/proc/${pids.bridge}/environ`, "utf8");
+  for (const text of [cmdline, environ]) {
+    expect(text).not.toContain(spec.token);
+    expect(text).not.toContain(SECRET);
+  }
+  expect(environ).toContain(`HOME=${join(sandbox.dir, "home")}`);
+  expect(environ).toContain("ANTHROPIC_API_KEY=sk-ant-test-model-key");
+  expect(
+    (await fetch(`${host.url}/sandboxes/${sandboxId}`, { headers: { authorization: `Bearer ${SECRET}` } }))
+      .status,
+  ).toBe(200);
+
+  const del = await fetch(`${host.url}/sandboxes/${sandboxId}`, {
+    method: "DELETE",
+    headers: { authorization: `Bearer ${SECRET}` },
+  });
+  expect(del.status).toBe(204);
+  expect(sandbox.running).toBe(false);
+  expect(sandbox.signal).toBe("SIGKILL"); // it ignored SIGTERM
+  await eventually(() => (isAlive(pids.grandchild) ? undefined : true));
+  expect(isAlive(pids.bridge)).toBe(false);
+  // The work directory stays.
+  expect(existsSync(join(sandbox.dir, "spec.json"))).toBe(true);
+  expect(
+    (
+      await fetch(`${host.url}/sandboxes/nope`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${SECRET}` },
+      })
+    ).status,
+  ).toBe(404);
+});
+
+it("kills every running sandbox on close", async () => {
+  const { host } = await start();
+  const ids: string[] = [];
+  for (const run of [1, 2]) {
+    const res = await post(host, { ...spec, run });
+    ids.push(((await res.json()) as { sandboxId: string }).sandboxId);
+  }
+  const all = await Promise.all(ids.map((id) => readPids(host.sandboxes.get(id)!.dir)));
+  await host.close();
+  for (const id of ids) expect(host.sandboxes.get(id)?.running).toBe(false);
+  for (const { grandchild } of all) await eventually(() => (isAlive(grandchild) ? undefined : true));
+});

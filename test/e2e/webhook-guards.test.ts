@@ -1,0 +1,62 @@
+/**
+ * Bad input gets a clear answer and starts nothing: wrong or missing signatures, a commenter without
+ * write access, a bot, a comment without the mention, a redelivered webhook.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Stack, startStack } from "../support/start-stack.js";
+import { waitFor } from "../support/wait-for.js";
+import { deliverWebhook } from "../support/webhook.js";
+
+describe("webhook guards", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const botComments = () => stack.github.state.comments.filter((c) => c.user === stack.github.app.botLogin);
+  const apiCalls = () => stack.github.log.filter((l) => l.path.startsWith("/api/v3"));
+
+  it("answers 401 to a wrong or missing signature and starts nothing", async () => {
+    const wrong = await stack.comment("@understudy do it", { signature: `sha256=${"0".repeat(64)}` });
+    expect(wrong.response.status).toBe(401);
+    expect(await wrong.response.json()).toEqual({ error: "signature does not match the webhook secret" });
+    const missing = await stack.comment("@understudy do it", { signature: "" });
+    expect(missing.response.status).toBe(401);
+    const signedWithOtherSecret = await deliverWebhook(`${stack.controlPlane.url}/api/github/webhooks`, {
+      name: "issue_comment",
+      payload: { action: "created" },
+      secret: "not-the-secret",
+    });
+    expect(signedWithOtherSecret.status).toBe(401);
+    expect(apiCalls()).toEqual([]);
+    expect(stack.host.sandboxes.size).toBe(0);
+  });
+
+  it("ignores comments by bots and comments without the mention, saying why", async () => {
+    const bot = await stack.comment("@understudy do it", { user: "helper-bot[bot]" });
+    expect(bot.response.status).toBe(200);
+    expect(await bot.response.json()).toMatchObject({ ignored: "comments by bots never trigger" });
+    const plain = await stack.comment("looks good to me");
+    expect(plain.response.status).toBe(200);
+    expect(await plain.response.json()).toMatchObject({ ignored: "comment does not mention @understudy" });
+    expect(apiCalls()).toEqual([]);
+    expect(stack.host.sandboxes.size).toBe(0);
+  });
+
+  it("answers a commenter without write access with one polite reply and no sandbox", async () => {
+    const { response, commentId } = await stack.comment("@understudy delete the tests", { user: "stranger" });
+    expect(response.status).toBe(202);
+    const reply = await waitFor("the polite reply", () => botComments()[0]);
+    expect(reply.body).toContain("@stranger");
+    expect(reply.body).toMatch(/write access/);
+    // Give a wrongly started session every chance to show itself: the reply is the handler's last step.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(botComments()).toHaveLength(1);
+    expect(stack.github.state.reactions.filter((r) => r.commentId === commentId)).toEqual([]);
+    expect(stack.host.sandboxes.size).toBe(0);
+    expect(stack.github.unhandled).toEqual([]);
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * The edge: routes only. Verify, parse, hand off to the SessionDO, answer.
+ */
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { verifyLink } from "../src/core/sign-link.js";
+import { renderTranscriptPage } from "../src/web/render-transcript-page.js";
+import { ConfigError, linkSecret, parseConfig } from "./config.js";
+import type { Env } from "./env.js";
+import { handleWebhook } from "./handle-webhook.js";
+
+export { SessionDO } from "./session/session-do.js";
+
+const app = new Hono<{ Bindings: Env }>();
+
+app.get("/", (c) => c.text("Understudy control plane. Webhooks: POST /api/github/webhooks\n"));
+app.get("/healthz", (c) => c.json({ ok: true }));
+app.post("/api/github/webhooks", handleWebhook);
+
+const SESSION_ID = /^[0-9a-f]{64}$/;
+
+app.get("/sessions/:id", async (c) => {
+  const id = c.req.param("id");
+  const token = c.req.query("token") ?? "";
+  const config = parseConfig(c.env);
+  // Same answer for an unknown session and a bad token: the URL is the capability.
+  if (!SESSION_ID.test(id) || !(await verifyLink(linkSecret(config), "transcript", id, token))) {
+    throw new HTTPException(404, { message: "no such transcript" });
+  }
+  const data = await c.env.SESSIONS.get(c.env.SESSIONS.idFromString(id)).transcript();
+  if (!data) throw new HTTPException(404, { message: "no such transcript" });
+  c.header("cache-control", "no-store");
+  c.header("referrer-policy", "no-referrer");
+  c.header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:");
+  return c.html(renderTranscriptPage(data.view, data.events, new Date()));
+});
+
+/** Bridge endpoints: the DO checks the sandbox token. */
+app.all("/sessions/:id/sandbox/*", (c) => forwardToSession(c.env, c.req.param("id"), c.req.raw));
+app.all("/sessions/:id/sandbox", (c) => forwardToSession(c.env, c.req.param("id"), c.req.raw));
+
+function forwardToSession(env: Env, id: string, request: Request): Promise<Response> | Response {
+  if (!SESSION_ID.test(id)) return Response.json({ error: "no such session" }, { status: 404 });
+  return env.SESSIONS.get(env.SESSIONS.idFromString(id)).fetch(request);
+}
+
+app.onError((error, c) => {
+  if (error instanceof HTTPException) return c.json({ error: error.message }, error.status);
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    return c.json({ error: error.message }, 500);
+  }
+  console.error(JSON.stringify({ msg: "unhandled error", path: c.req.path, error: String(error) }));
+  return c.json({ error: "internal error" }, 500);
+});
+
+export default app;

@@ -1,0 +1,26 @@
+/**
+ * What the session modules share: storage, configuration, GitHub and the sandbox provider.
+ * Built once per Durable Object instance; each concern (lifecycle, comment, sockets, timers) is a
+ * small module of functions over it.
+ */
+import type { Octokit } from "@octokit/rest";
+import type { SandboxProvider } from "../../src/sandbox/providers/sandbox-provider.js";
+import type { Config } from "../config.js";
+import type { SessionStore } from "./store.js";
+
+/** The Octokit surface the session uses (Probot's Octokit, with retry and throttling). */
+export type GitHubClient = Pick<Octokit, "rest">;
+
+export type SessionDeps = {
+  id: string;
+  ctx: DurableObjectState;
+  store: SessionStore;
+  config: Config;
+  provider: SandboxProvider;
+  /** Installation-authenticated client. */
+  github(installationId: number): Promise<GitHubClient>;
+  /** App-authenticated (JWT) client, for minting installation tokens. */
+  githubApp(): Promise<GitHubClient>;
+  now(): number;
+  log(msg: string, fields?: Record<string, unknown>): void;
+};

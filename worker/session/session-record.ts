@@ -1,0 +1,32 @@
+/**
+ * The session row. Stored as one JSON document validated on every read, so adding a field is a
+ * schema change in one place rather than an ALTER TABLE.
+ */
+import { z } from "zod";
+import { StartSessionRequest } from "../../src/core/start-session-request.js";
+import { SessionStatus } from "../../src/core/wire.js";
+
+export const SessionRecord = z.object({
+  sessionId: z.string(),
+  request: StartSessionRequest,
+  publicUrl: z.string(),
+  status: SessionStatus,
+  run: z.number().int().nonnegative(),
+  createdAt: z.string(),
+  runStartedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  branch: z.string(),
+  baseBranch: z.string(),
+  branchUrl: z.string().nullable(),
+  pr: z.object({ number: z.number().int(), url: z.string() }).nullable(),
+  summary: z.string().nullable(),
+  error: z.string().nullable(),
+  /** Id of this run's status comment; we edit it by id and never search for it. */
+  commentId: z.number().int().nullable(),
+  sandboxId: z.string().nullable(),
+  tokenHash: z.string().nullable(),
+  tokenExpiresAt: z.number().nullable(),
+  lastSandboxContactAt: z.number().nullable(),
+  lastCommentAt: z.number().nullable(),
+});
+export type SessionRecord = z.infer<typeof SessionRecord>;
