@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import { addComment } from "./add-comment.js";
 import { createBareRepo } from "./create-bare-repo.js";
-import { ensureUser, findUser } from "./ensure-user.js";
+import { ensureUser } from "./ensure-user.js";
 import { findIssueOrPull } from "./find-issue-or-pull.js";
 import { findRepo } from "./find-repo.js";
+import { findUser } from "./find-user.js";
 import type { GitHubStandIn } from "./github-stand-in.js";
 import { issueInstallationToken } from "./issue-installation-token.js";
 import { nextId } from "./next-id.js";

@@ -1,3 +1,4 @@
+import { findUser } from "./find-user.js";
 import { nextId } from "./next-id.js";
 import type { StandInState, StandInUser } from "./stand-in-state.js";
 
@@ -12,9 +13,4 @@ export function ensureUser(
   const user: StandInUser = { login, id: nextId(state), type };
   state.users.push(user);
   return user;
-}
-
-export function findUser(state: StandInState, login: string): StandInUser | undefined {
-  const l = login.toLowerCase();
-  return state.users.find((u) => u.login.toLowerCase() === l);
 }

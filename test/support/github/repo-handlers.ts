@@ -1,6 +1,6 @@
 import { http, type RequestHandler } from "msw";
 import { contentsHandler } from "./contents-handler.js";
-import { findUser } from "./ensure-user.js";
+import { findUser } from "./find-user.js";
 import { githubError } from "./github-error.js";
 import { githubJson } from "./github-json.js";
 import { renderRepository } from "./render-repository.js";

@@ -73,14 +73,20 @@ it("clones, commits and pushes a branch over smart HTTP with an installation tok
   expect(gh.state.pushes).toEqual(pushes);
 
   // A fetch with many local-only commits sends kilobytes of "have" lines, which git gzips.
-  await execFileAsync(
-    "sh",
-    ["-c", 'for i in $(seq 300); do git commit --quiet --allow-empty -m "local $i"; done'],
-    {
-      cwd: checkout,
-      env: gitEnv(),
-    },
-  );
+  // 300 commits in one git process: fast-import from a generated stream.
+  const head = (await runGit(checkout, ["rev-parse", "HEAD"])).trim();
+  // Newer than everything else, so the negotiator offers them before reaching common history.
+  const now = Math.floor(Date.now() / 1000);
+  const stream = Array.from({ length: 300 }, (_, i) => {
+    const message = `local ${String(i).padStart(3, "0")}`;
+    const from = i === 0 ? `from ${head}\n` : "";
+    return `commit refs/heads/many\ncommitter A <a@example.com> ${now + i} +0000\ndata ${message.length}\n${message}\n${from}\n`;
+  }).join("");
+  await writeFile(join(work, "many.fi"), stream);
+  await execFileAsync("sh", ["-c", 'git fast-import --quiet < "$0"', join(work, "many.fi")], {
+    cwd: checkout,
+    env: gitEnv(),
+  });
   const tree = await gh.git("octo", "hello", "rev-parse", "main^{tree}");
   const upstream = await gh.git("octo", "hello", "commit-tree", tree, "-p", "main", "-m", "upstream");
   await gh.git("octo", "hello", "update-ref", "refs/heads/main", upstream);
