@@ -46,7 +46,7 @@ export async function onSandboxMessage(
   const msg = parsed.data;
   const { run } = attachment;
   if (msg.type === "hello") {
-    send(ws, { type: "ack", seq: d.store.lastSeq(run) });
+    send(ws, { type: "ack", seq: ackFor(d, run) });
     return;
   }
   const fresh: Event[] = [];
@@ -55,9 +55,17 @@ export async function onSandboxMessage(
     const clean = redactDeep(e);
     if (d.store.insertEvent(run, clean)) fresh.push(clean);
   }
-  send(ws, { type: "ack", seq: d.store.lastSeq(run) });
+  send(ws, { type: "ack", seq: ackFor(d, run) });
   const current = d.store.getSession();
   if (current?.run === run) await onSandboxEvents(d, fresh);
+}
+
+/**
+ * The highest seq stored for the run. Seqs grow across runs, so for the current run the session-wide
+ * maximum also covers a fresh bridge whose own events have not arrived yet (it starts after startSeq).
+ */
+function ackFor(d: SessionDeps, run: number): number {
+  return d.store.getSession()?.run === run ? d.store.maxSeq() : d.store.lastSeq(run);
 }
 
 /** Sends a control message to the run's bridge, if it is connected. */
