@@ -31,7 +31,7 @@ export async function startControlPlane(opts: {
       server: { hostname: "127.0.0.1", port: opts.port ?? 0 },
       inspector: false,
       persist: opts.persistTo ?? false,
-      logLevel: "warn",
+      logLevel: (process.env.UNDERSTUDY_WRANGLER_LOG as "warn" | undefined) ?? "warn",
       watch: false,
       remote: false,
     },

@@ -3,7 +3,9 @@
  * Safety comes from what the renderer emits, not from cleaning HTML afterwards: raw HTML is always
  * escaped, and a link or image is emitted only for a URL whose scheme is on an allow-list.
  */
+
 import { Marked, type Tokens } from "marked";
+import { escapeHtml } from "./escape-html.js";
 
 const ALLOWED_SCHEMES = new Set(["http:", "https:", "mailto:"]);
 
@@ -94,14 +96,4 @@ function decodeEntities(s: string): string {
 
 function titleAttr(title: string | null | undefined): string {
   return title ? ` title="${escapeHtml(decodeEntities(title))}"` : "";
-}
-
-/** Kept local: src/core must not import from src/web (the page's `escapeHtml` is the same five replacements). */
-function escapeHtml(s: string): string {
-  return s
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
 }

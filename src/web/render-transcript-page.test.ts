@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AFTER, at, BRANCH_URL, baseView, events, PR, upTo } from "../../test/support/session-scenario.js";
+import { escapeHtml } from "../core/escape-html.js";
 import type { Event } from "../core/wire.js";
-import { escapeHtml } from "./escape-html.js";
 import { renderTranscriptPage } from "./render-transcript-page.js";
 
 const completedView = baseView({

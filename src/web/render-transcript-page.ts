@@ -5,11 +5,11 @@
  */
 
 import { repoRelative } from "../core/describe-tool-call.js";
+import { escapeHtml as e } from "../core/escape-html.js";
 import { renderMarkdown } from "../core/render-markdown.js";
 import { formatDuration } from "../core/render-status-comment.js";
 import type { SessionView } from "../core/session-view.js";
 import { type Event, isTerminal, type SessionStatus } from "../core/wire.js";
-import { escapeHtml as e } from "./escape-html.js";
 
 /** Outputs longer than this start collapsed; short ones are more useful open. */
 const SHORT_OUTPUT_LINES = 12;

@@ -155,7 +155,8 @@ async function finishRun(d: SessionDeps): Promise<void> {
     x.tokenExpiresAt = null;
   });
   recordStatus(d, s.run, "finishing");
-  await clearTimers(d, "silence", "deadline");
+  // The final comment is written below; a pending coalesced edit would only repeat it.
+  await clearTimers(d, "silence", "deadline", "comment");
   const events = d.store.events(s.run);
   const exec = last(events, "execution_complete");
   const push = last(events, "push_complete");
