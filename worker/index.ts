@@ -27,7 +27,8 @@ app.get("/sessions/:id", async (c) => {
   if (!SESSION_ID.test(id) || !(await verifyLink(linkSecret(config), "transcript", id, token))) {
     throw new HTTPException(404, { message: "no such transcript" });
   }
-  const data = await c.env.SESSIONS.get(c.env.SESSIONS.idFromString(id)).transcript();
+  const stub = sessionStub(c.env, id);
+  const data = stub ? await stub.transcript() : null;
   if (!data) throw new HTTPException(404, { message: "no such transcript" });
   c.header("cache-control", "no-store");
   c.header("referrer-policy", "no-referrer");
@@ -40,8 +41,18 @@ app.all("/sessions/:id/sandbox/*", (c) => forwardToSession(c.env, c.req.param("i
 app.all("/sessions/:id/sandbox", (c) => forwardToSession(c.env, c.req.param("id"), c.req.raw));
 
 function forwardToSession(env: Env, id: string, request: Request): Promise<Response> | Response {
-  if (!SESSION_ID.test(id)) return Response.json({ error: "no such session" }, { status: 404 });
-  return env.SESSIONS.get(env.SESSIONS.idFromString(id)).fetch(request);
+  const stub = sessionStub(env, id);
+  return stub ? stub.fetch(request) : Response.json({ error: "no such session" }, { status: 404 });
+}
+
+/** The session's Durable Object, or null for a string that is not one of this namespace's ids. */
+function sessionStub(env: Env, id: string) {
+  if (!SESSION_ID.test(id)) return null;
+  try {
+    return env.SESSIONS.get(env.SESSIONS.idFromString(id));
+  } catch {
+    return null;
+  }
 }
 
 app.onError((error, c) => {

@@ -35,6 +35,17 @@ describe("webhook guards", () => {
     expect(stack.host.sandboxes.size).toBe(0);
   });
 
+  it("answers 404 to transcript and sandbox URLs of sessions that do not exist", async () => {
+    const fake = "ab".repeat(32);
+    expect((await fetch(`${stack.controlPlane.url}/sessions/${fake}?token=x`)).status).toBe(404);
+    const git = await fetch(`${stack.controlPlane.url}/sessions/${fake}/sandbox/git-token`, {
+      method: "POST",
+      headers: { authorization: "Bearer guess" },
+    });
+    expect(git.status).toBe(404);
+    expect((await fetch(`${stack.controlPlane.url}/sessions/not-an-id/sandbox`)).status).toBe(404);
+  });
+
   it("ignores comments by bots and comments without the mention, saying why", async () => {
     const bot = await stack.comment("@understudy do it", { user: "helper-bot[bot]" });
     expect(bot.response.status).toBe(200);
