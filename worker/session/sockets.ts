@@ -68,13 +68,6 @@ function ackFor(d: SessionDeps, run: number): number {
   return d.store.getSession()?.run === run ? d.store.maxSeq() : d.store.lastSeq(run);
 }
 
-/** Sends a control message to the run's bridge, if it is connected. */
-export function sendToSandbox(d: SessionDeps, msg: ControlMessage): boolean {
-  let sent = false;
-  for (const ws of d.ctx.getWebSockets("sandbox")) sent = send(ws, msg) || sent;
-  return sent;
-}
-
 function send(ws: WebSocket, msg: ControlMessage): boolean {
   try {
     ws.send(JSON.stringify(msg));
