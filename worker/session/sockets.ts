@@ -45,8 +45,9 @@ export async function onSandboxMessage(
   }
   const msg = parsed.data;
   const { run } = attachment;
+  const isCurrentRun = d.store.getSession()?.run === run;
   if (msg.type === "hello") {
-    send(ws, { type: "ack", seq: ackFor(d, run) });
+    send(ws, { type: "ack", seq: ackFor(d, run, isCurrentRun) });
     return;
   }
   const fresh: Event[] = [];
@@ -55,17 +56,16 @@ export async function onSandboxMessage(
     const clean = redactDeep(e);
     if (d.store.insertEvent(run, clean)) fresh.push(clean);
   }
-  send(ws, { type: "ack", seq: ackFor(d, run) });
-  const current = d.store.getSession();
-  if (current?.run === run) await onSandboxEvents(d, fresh);
+  send(ws, { type: "ack", seq: ackFor(d, run, isCurrentRun) });
+  if (isCurrentRun) await onSandboxEvents(d, fresh);
 }
 
 /**
  * The highest seq stored for the run. Seqs grow across runs, so for the current run the session-wide
  * maximum also covers a fresh bridge whose own events have not arrived yet (it starts after startSeq).
  */
-function ackFor(d: SessionDeps, run: number): number {
-  return d.store.getSession()?.run === run ? d.store.maxSeq() : d.store.lastSeq(run);
+function ackFor(d: SessionDeps, run: number, isCurrentRun: boolean): number {
+  return isCurrentRun ? d.store.maxSeq() : d.store.lastSeq(run);
 }
 
 function send(ws: WebSocket, msg: ControlMessage): boolean {
