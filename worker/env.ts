@@ -1,7 +1,9 @@
+import type { DeliveryLedger } from "./delivery-ledger.js";
 import type { SessionDO } from "./session/session-do.js";
 
-/** Bindings of the Worker (wrangler.toml vars, secrets and the Durable Object namespace). */
+/** Bindings of the Worker (wrangler.toml vars, secrets and the Durable Object namespaces). */
 export interface Env {
   SESSIONS: DurableObjectNamespace<SessionDO>;
+  DELIVERIES: DurableObjectNamespace<DeliveryLedger>;
   [key: string]: unknown;
 }

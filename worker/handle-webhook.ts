@@ -1,20 +1,34 @@
 /**
  * POST /api/github/webhooks: verify, parse, hand off, answer. The signature check fails closed (no
- * secret configured → refuse) and uses the Octokit library's constant-time verify. Processing runs in
- * waitUntil so GitHub gets its answer long before its 10 s limit.
+ * secret configured → refuse) and uses the Octokit library's constant-time verify. A delivery that can
+ * trigger is claimed in the delivery ledger (once per X-GitHub-Delivery, across all sessions) and
+ * stored in its session's Durable Object, which deduplicates by trigger and does the rest: nothing is
+ * left running in this request after it answers, so nothing can be lost with its context.
  */
 import { verify } from "@octokit/webhooks-methods";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { StartSessionRequest } from "../src/core/start-session-request.js";
-import { sessionKey } from "../src/core/start-session-request.js";
-import { understudyApp } from "../src/github/app.js";
 import { classifyWebhook } from "../src/github/classify-webhook.js";
 import { parseConfig } from "./config.js";
+import { ledgerFor } from "./delivery-ledger.js";
 import type { Env } from "./env.js";
-import { getProbot } from "./probot.js";
 
-const loaded = new WeakSet<object>();
+/** GitHub caps webhook payloads at 25 MB and does not deliver larger ones. */
+export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+
+/** The parts of a payload the session's handlers read; the rest is not stored. */
+const KEPT_FIELDS = [
+  "action",
+  "comment",
+  "issue",
+  "pull_request",
+  "review",
+  "label",
+  "repository",
+  "organization",
+  "sender",
+  "installation",
+] as const;
 
 export async function handleWebhook(c: Context<{ Bindings: Env }>): Promise<Response> {
   const secret = c.env.WEBHOOK_SECRET;
@@ -41,29 +55,38 @@ export async function handleWebhook(c: Context<{ Bindings: Env }>): Promise<Resp
   const config = parseConfig(c.env);
   const decision = classifyWebhook(name, payload, config.APP_SLUG);
   if (!decision.accepted) return c.json({ ignored: decision.reason, delivery: id }, 200);
-  const probot = getProbot(config);
-  if (!loaded.has(probot)) {
-    loaded.add(probot);
-    await probot.load(
-      understudyApp({
-        handle: config.APP_SLUG,
-        startSession: (request) =>
-          startSession(c.env, request, config.PUBLIC_URL ?? new URL(c.req.url).origin),
+  const ledger = ledgerFor(c.env, id);
+  if (!(await ledger.claim(id))) return c.json({ duplicate: "delivery already received", delivery: id }, 200);
+  const session = c.env.SESSIONS.get(c.env.SESSIONS.idFromName(decision.trigger.sessionKey));
+  let outcome: "queued" | "duplicate";
+  try {
+    outcome = await session.receive({
+      deliveryId: id,
+      triggerKey: decision.trigger.key,
+      name,
+      payload: keptFields(payload as Record<string, unknown>),
+      publicUrl: config.PUBLIC_URL ?? new URL(c.req.url).origin,
+    });
+  } catch (error) {
+    // Not stored: forget the claim so that GitHub's redelivery of this id is accepted.
+    await ledger.release(id).catch(() => {});
+    console.error(
+      JSON.stringify({
+        msg: "could not hand the delivery to its session",
+        delivery: id,
+        error: String(error),
       }),
     );
+    throw new HTTPException(503, { message: "could not store the delivery; redeliver it" });
   }
-  const received = probot
-    .receive({ id, name, payload } as Parameters<typeof probot.receive>[0])
-    .catch((error) => {
-      console.error(
-        JSON.stringify({ msg: "webhook handling failed", delivery: id, event: name, error: String(error) }),
-      );
-    });
-  c.executionCtx.waitUntil(received);
+  if (outcome === "duplicate") {
+    return c.json({ duplicate: "this comment was already received in another delivery", delivery: id }, 200);
+  }
   return c.json({ accepted: true, delivery: id }, 202);
 }
 
-async function startSession(env: Env, request: StartSessionRequest, publicUrl: string): Promise<void> {
-  const stub = env.SESSIONS.get(env.SESSIONS.idFromName(sessionKey(request)));
-  await stub.start(request, publicUrl);
+function keptFields(payload: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of KEPT_FIELDS) if (key in payload) out[key] = payload[key];
+  return out;
 }

@@ -2,34 +2,55 @@
  * The edge: routes only. Verify, parse, hand off to the SessionDO, answer.
  */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { verifyLink } from "../src/core/sign-link.js";
 import { renderTranscriptPage } from "../src/web/render-transcript-page.js";
 import { ConfigError, linkSecret, parseConfig } from "./config.js";
 import type { Env } from "./env.js";
-import { handleWebhook } from "./handle-webhook.js";
+import { handleWebhook, MAX_WEBHOOK_BYTES } from "./handle-webhook.js";
 
+export { DeliveryLedger } from "./delivery-ledger.js";
 export { SessionDO } from "./session/session-do.js";
 
 const app = new Hono<{ Bindings: Env }>();
 
 app.get("/", (c) => c.text("Understudy control plane. Webhooks: POST /api/github/webhooks\n"));
 app.get("/healthz", (c) => c.json({ ok: true }));
-app.post("/api/github/webhooks", handleWebhook);
+app.post(
+  "/api/github/webhooks",
+  // Refused from Content-Length alone, or while streaming a chunked body: never buffered or parsed.
+  bodyLimit({
+    maxSize: MAX_WEBHOOK_BYTES,
+    onError: (c) => c.json({ error: "body larger than GitHub's 25 MB webhook payload limit" }, 413),
+  }),
+  handleWebhook,
+);
 
 const SESSION_ID = /^[0-9a-f]{64}$/;
 
-app.get("/sessions/:id", async (c) => {
-  const id = c.req.param("id");
-  const token = c.req.query("token") ?? "";
-  const config = parseConfig(c.env);
+/** The session's transcript data, if `token` is its capability; the same 404 for every other case. */
+async function readTranscript(env: Env, id: string, token: string) {
+  const config = parseConfig(env);
   // Same answer for an unknown session and a bad token: the URL is the capability.
   if (!SESSION_ID.test(id) || !(await verifyLink(linkSecret(config), "transcript", id, token))) {
     throw new HTTPException(404, { message: "no such transcript" });
   }
-  const stub = sessionStub(c.env, id);
+  const stub = sessionStub(env, id);
   const data = stub ? await stub.transcript() : null;
   if (!data) throw new HTTPException(404, { message: "no such transcript" });
+  return data;
+}
+
+/** The transcript as JSON (session view and every stored event, in order), for tools and tests. */
+app.get("/sessions/:id/events", async (c) => {
+  const data = await readTranscript(c.env, c.req.param("id"), c.req.query("token") ?? "");
+  c.header("cache-control", "no-store");
+  return c.json(data);
+});
+
+app.get("/sessions/:id", async (c) => {
+  const data = await readTranscript(c.env, c.req.param("id"), c.req.query("token") ?? "");
   c.header("cache-control", "no-store");
   c.header("referrer-policy", "no-referrer");
   c.header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:");

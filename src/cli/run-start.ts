@@ -62,6 +62,7 @@ export async function runStart(
     port: opts.port ?? 8787,
     persistTo: path.join(projectRoot, ".wrangler", "state"),
     vars: { APP_ID: "0", PRIVATE_KEY: "unset", WEBHOOK_SECRET: "", ...vars },
+    placeholders: missing,
   });
   const say = (s: string) => process.stdout.write(`${s}\n`);
   say(`Understudy is running on this machine:`);

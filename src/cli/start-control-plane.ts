@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { configProblems } from "../../worker/config.js";
 import { isolateWrangler } from "./wrangler-env.js";
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -15,7 +16,15 @@ export async function startControlPlane(opts: {
   port?: number;
   /** Directory for SQLite state; false keeps it in memory. */
   persistTo?: string | false;
+  /** Settings known to be placeholders (no GitHub App yet): not reported as problems. */
+  placeholders?: readonly string[];
 }): Promise<ControlPlane> {
+  // A configuration that cannot work is refused here, at start-up, naming the setting, rather than
+  // answering every webhook with a 500 later.
+  const problems = configProblems(opts.vars).filter(
+    (p) => !(opts.placeholders ?? []).some((k) => p.startsWith(`${k}:`)),
+  );
+  if (problems.length > 0) throw new Error(`Understudy is misconfigured:\n${problems.join("\n")}`);
   isolateWrangler(projectRoot);
   const { unstable_startWorker } = await import("wrangler");
   const bindings = Object.fromEntries(

@@ -1,12 +1,17 @@
 /**
- * Removes content a reader of the rendered comment cannot see but an agent would: HTML comments,
- * zero-width and bidirectional-control characters. Hidden instructions are a known prompt-injection
- * route into coding agents, so everything that reaches the prompt goes through here.
+ * Removes content a reader of the rendered comment cannot see but an agent would: HTML comments and
+ * invisible characters. Hidden instructions are a known prompt-injection route into coding agents,
+ * so everything that reaches the prompt (or is quoted back in a comment) goes through here.
+ *
+ * Invisible means: every Unicode format character (category Cf: zero-width spaces and joiners, the
+ * bidi embeddings, overrides, isolates and marks such as U+061C, the interlinear annotation
+ * characters U+FFF9–U+FFFB, BOM, soft hyphen, tag characters U+E0000–U+E007F, …), the combining
+ * grapheme joiner U+034F, the Hangul and halfwidth fillers (U+115F, U+1160, U+3164, U+FFA0), the
+ * Mongolian free variation selectors and the variation selectors, which render as nothing.
  */
 const HTML_COMMENT = /<!--[\s\S]*?(?:-->|$)/g;
-// Zero-width, soft hyphen, word joiners, bidi embeddings/overrides/isolates, BOM, tag characters.
-const INVISIBLE =
-  /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF]|\uDB40[\uDC00-\uDC7F]/g;
+// Alternatives rather than one class: the selectors and U+034F combine with what precedes them.
+const INVISIBLE = /\p{Cf}|[\u115F\u1160\u3164\uFFA0]|\u034F|\p{Variation_Selector}/gu;
 
 export function stripHidden(text: string): string {
   return text.replace(HTML_COMMENT, "").replace(INVISIBLE, "");

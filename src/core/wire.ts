@@ -150,6 +150,11 @@ export const SandboxSpec = z.object({
   /** First line of the commit the bridge makes for what the agent left uncommitted. */
   commitTitle: z.string().min(1),
   timeLimitMs: z.number().int().positive(),
+  /**
+   * How often the bridge sends a heartbeat while nothing else happens. The control plane sets it, so
+   * its silence timeout (several heartbeats) and the bridge can never disagree.
+   */
+  heartbeatMs: z.number().int().positive().optional(),
 });
 export type SandboxSpec = z.infer<typeof SandboxSpec>;
 

@@ -3,6 +3,7 @@
  * and hands it to a session. It never waits for the agent: `startSession` only starts one.
  */
 import type { ApplicationFunction, Context } from "probot";
+import { redact } from "../core/redact.js";
 import type { StartSessionRequest } from "../core/start-session-request.js";
 import { buildPrompt } from "./build-prompt.js";
 import { classifyWebhook } from "./classify-webhook.js";
@@ -25,7 +26,8 @@ async function onIssueComment(context: Context<"issue_comment.created">, deps: A
   // Bots never trigger, the App itself included: that is what keeps the bot from answering itself.
   const decision = classifyWebhook("issue_comment", context.payload, deps.handle);
   if (!decision.accepted || !installation) return;
-  const { mention } = decision;
+  // A token pasted into the request is removed before it is stored, shown or given to the agent.
+  const task = redact(decision.mention.task);
   const log = context.log.child({ delivery: context.id, repo: repository.full_name, issue: issue.number });
   const owner = repository.owner.login;
   const repo = repository.name;
@@ -49,7 +51,7 @@ async function onIssueComment(context: Context<"issue_comment.created">, deps: A
     content: "eyes",
   });
 
-  if (!mention.task) {
+  if (!task) {
     await context.octokit.rest.issues.createComment({
       owner,
       repo,
@@ -74,7 +76,7 @@ async function onIssueComment(context: Context<"issue_comment.created">, deps: A
     issue: { number: issue.number, title: issue.title, isPullRequest },
     trigger: { commentId: comment.id, htmlUrl: comment.html_url },
     requester: { login, id: comment.user?.id ?? sender.id },
-    task: mention.task,
+    task,
     prompt: buildPrompt({
       repo: repository.full_name,
       kind: isPullRequest ? "pull request" : "issue",
@@ -82,7 +84,7 @@ async function onIssueComment(context: Context<"issue_comment.created">, deps: A
       title: issue.title,
       body: issue.body ?? null,
       requester: login,
-      task: mention.task,
+      task,
     }),
   });
   log.info("session started");

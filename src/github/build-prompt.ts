@@ -2,6 +2,7 @@
  * The agent's prompt. The triggering comment is the instruction; the issue is context. Everything
  * user-written passes through stripHidden so invisible text cannot smuggle instructions in.
  */
+import { redact } from "../core/redact.js";
 import { stripHidden } from "../core/strip-hidden.js";
 
 export type PromptInput = {
@@ -15,16 +16,17 @@ export type PromptInput = {
 };
 
 export function buildPrompt(p: PromptInput): string {
-  const body = stripHidden(p.body ?? "").trim();
+  const clean = (text: string) => redact(stripHidden(text)).trim();
+  const body = clean(p.body ?? "");
   return [
     `You are working in a git checkout of ${p.repo}, on a branch made for this request.`,
     `@${p.requester} asked on ${p.kind} #${p.number}:`,
     "",
     "<request>",
-    p.task.trim(),
+    clean(p.task),
     "</request>",
     "",
-    `Context — ${p.kind} #${p.number}: ${stripHidden(p.title).trim()}`,
+    `Context — ${p.kind} #${p.number}: ${clean(p.title)}`,
     "<context>",
     body || "(no description)",
     "</context>",

@@ -3,7 +3,13 @@ import { classifyWebhook } from "./classify-webhook.js";
 
 const payload = (over: { body?: string; type?: string; action?: string } = {}) => ({
   action: over.action ?? "created",
-  comment: { body: over.body ?? "@understudy fix it", user: { login: "octocat", type: over.type ?? "User" } },
+  comment: {
+    id: 77,
+    body: over.body ?? "@understudy fix it",
+    user: { login: "octocat", type: over.type ?? "User" },
+  },
+  issue: { number: 3 },
+  repository: { id: 9 },
   sender: { login: "octocat", type: over.type ?? "User" },
   installation: { id: 1 },
 });
@@ -13,7 +19,15 @@ describe("classifyWebhook", () => {
     expect(classifyWebhook("issue_comment", payload(), "understudy")).toEqual({
       accepted: true,
       mention: { task: "fix it", form: "mention" },
+      trigger: { key: "comment:77", sessionKey: "9#3" },
     });
+  });
+
+  it("judges by the account type, not by a [bot] suffix in the login", () => {
+    const p = payload();
+    p.sender.login = "mallory[bot]";
+    p.comment.user.login = "mallory[bot]";
+    expect(classifyWebhook("issue_comment", p, "understudy").accepted).toBe(true);
   });
 
   it.each([

@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../support/start-stack.js";
 import { waitFor } from "../support/wait-for.js";
-import { deliverWebhook } from "../support/webhook.js";
 
 describe("comment to pull request", () => {
   let stack: Stack;
@@ -84,48 +83,5 @@ describe("comment to pull request", () => {
     for (const r of stack.model.requests) expect(JSON.stringify(r.body ?? "")).not.toMatch(/ghs_/);
     expect(github.unhandled).toEqual([]);
     expect(stack.model.unexpected).toEqual([]);
-  });
-
-  it("processes a redelivered webhook once", async () => {
-    const { github, owner, repo, issueNumber } = stack;
-    const comment = github.createIssueComment({
-      owner,
-      repo,
-      issueNumber,
-      body: "@understudy also add a CHANGELOG",
-      user: owner,
-    });
-    const payload = github.webhookPayload("issue_comment.created", {
-      owner,
-      repo,
-      issueNumber,
-      commentId: comment.id,
-    });
-    const id = crypto.randomUUID();
-    const deliver = () =>
-      deliverWebhook(`${stack.controlPlane.url}/api/github/webhooks`, {
-        name: "issue_comment",
-        id,
-        payload,
-        secret: stack.webhookSecret,
-      });
-    const statusComments = () => github.state.comments.filter((c) => c.user === github.app.botLogin);
-    const before = statusComments().length;
-    expect((await deliver()).status).toBe(202);
-    await waitFor("the follow-up's status comment", () => statusComments().length === before + 1);
-    expect((await deliver()).status).toBe(202);
-    // The second delivery's reaction is the last thing it does before reaching the session.
-    await waitFor(
-      "the redelivery to reach GitHub",
-      () =>
-        github.log.filter(
-          (l) => l.method === "POST" && l.path.endsWith(`/issues/comments/${comment.id}/reactions`),
-        ).length === 2,
-    );
-    await waitFor("the follow-up run to finish", () =>
-      /^### (✅|❌)/mu.test(statusComments().at(-1)?.body ?? ""),
-    );
-    expect(statusComments()).toHaveLength(before + 1);
-    expect(stack.host.sandboxes.size).toBe(2);
   });
 });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../support/start-stack.js";
 import { waitFor } from "../support/wait-for.js";
-import { deliverWebhook } from "../support/webhook.js";
+import { deliverWebhook, signWebhook } from "../support/webhook.js";
 
 describe("webhook guards", () => {
   let stack: Stack;
@@ -33,6 +33,32 @@ describe("webhook guards", () => {
     expect(signedWithOtherSecret.status).toBe(401);
     expect(apiCalls()).toEqual([]);
     expect(stack.host.sandboxes.size).toBe(0);
+  });
+
+  it("refuses a body over GitHub's 25 MB limit with 413 before parsing it, and malformed JSON with 400", async () => {
+    const url = `${stack.controlPlane.url}/api/github/webhooks`;
+    const big = `{"action":"created","pad":"${"x".repeat(25 * 1024 * 1024)}"}`;
+    const headers = {
+      "content-type": "application/json",
+      "x-github-event": "issue_comment",
+      "x-github-delivery": crypto.randomUUID(),
+    };
+    const huge = await fetch(url, {
+      method: "POST",
+      headers: { ...headers, "x-hub-signature-256": await signWebhook(stack.webhookSecret, big) },
+      body: big,
+    });
+    expect(huge.status).toBe(413);
+    expect(await huge.json()).toEqual({ error: expect.stringMatching(/25 MB webhook payload limit/) });
+    const malformed = "{not json";
+    const bad = await fetch(url, {
+      method: "POST",
+      headers: { ...headers, "x-hub-signature-256": await signWebhook(stack.webhookSecret, malformed) },
+      body: malformed,
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: "body is not JSON" });
+    expect(apiCalls()).toEqual([]);
   });
 
   it("answers 404 to transcript and sandbox URLs of sessions that do not exist", async () => {

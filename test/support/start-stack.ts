@@ -6,11 +6,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type ControlPlane, startControlPlane } from "../../src/cli/start-control-plane.js";
 import type { BridgeLog } from "../../src/sandbox/bridge/log.js";
 import { type SandboxHost, startSandboxHost } from "../../src/sandbox/host/start-sandbox-host.js";
+import { type FaultPolicy, type FaultProxy, startFaultProxy } from "./fault-proxy.js";
 import { type GitHubStandIn, startGitHubStandIn } from "./github/start-github-stand-in.js";
 import { contributingScript, type ModelScript, type ModelServer, startModelServer } from "./model-server.js";
 import { deliverWebhook } from "./webhook.js";
@@ -22,26 +25,73 @@ export type StackOptions = {
   sandboxSilenceMs?: number;
   timeLimitMs?: number;
   hostLog?: BridgeLog;
+  /** The sandbox host's grace between SIGTERM and SIGKILL on a stop or on close (default 2 s). */
+  killGraceMs?: number;
   workerPort?: number;
   /** Keep sandbox directories on close (the demo's --keep). */
   keepSandboxes?: boolean;
+  /**
+   * The bridge's heartbeat interval (the Worker var SANDBOX_HEARTBEAT_MS, which the control plane
+   * puts in the spec). A short `sandboxSilenceMs` needs a heartbeat well inside it.
+   */
+  heartbeatMs?: number;
+  /** Further Worker vars, set last (they override the stack's own). */
+  vars?: Record<string, string>;
+  /**
+   * Puts a fault proxy (test/support/fault-proxy.ts) in front of a part of the stack: `true` for a
+   * plain pass-through whose policy the test sets later, or the policy to start with.
+   * - github: the REST API as the control plane sees it (GITHUB_API_URL); git over HTTP stays direct.
+   *   Its policy gets each request's body (`inspectBody`), so it can tell a retry from the next write.
+   * - model: the Anthropic API as the agent sees it (the sandbox host's model base URL).
+   * - sandboxHost: the sandbox host as the control plane sees it (SANDBOX_HOST_URL).
+   * - controlPlane: the control plane as the bridge sees it (PUBLIC_URL): its WebSocket and git-token
+   *   requests cross the proxy; webhooks are delivered directly.
+   */
+  faults?: Partial<Record<keyof StackProxies, true | FaultPolicy>>;
+  /**
+   * Keep the control plane's SQLite state on disk (`true`: in a temp directory removed on close), so
+   * that `restartControlPlane()` brings the sessions back.
+   */
+  persistTo?: string | true;
+};
+
+export type StackProxies = {
+  github?: FaultProxy;
+  model?: FaultProxy;
+  sandboxHost?: FaultProxy;
+  controlPlane?: FaultProxy;
 };
 
 export type Stack = {
   github: GitHubStandIn;
   model: ModelServer;
   host: SandboxHost;
-  controlPlane: ControlPlane;
+  /** The running control plane; a new object after restartControlPlane(), on the same URL. */
+  readonly controlPlane: ControlPlane;
+  /** The fault proxies asked for in `faults`. */
+  proxies: StackProxies;
+  /** Where the control plane keeps its state, or null when it is in memory. */
+  persistDir: string | null;
+  /**
+   * Disposes workerd and starts it again on the same port with the same settings and state
+   * directory, as a deploy or a crash would; sandboxes reconnect to the same URL.
+   */
+  restartControlPlane(): Promise<void>;
   webhookSecret: string;
   owner: string;
   repo: string;
   issueNumber: number;
   sandboxRoot: string;
-  /** Writes a comment on the issue in the stand-in and delivers its signed webhook. */
+  /**
+   * Writes a comment on the issue (the stack's own, or `issueNumber`) in the stand-in and delivers
+   * its signed webhook.
+   */
   comment(
     body: string,
-    opts?: { user?: string; signature?: string },
+    opts?: { user?: string; signature?: string; issueNumber?: number; deliveryId?: string },
   ): Promise<{ response: Response; commentId: number; deliveryId: string; receivedAt: number }>;
+  /** Opens another issue in the stack's repository; returns its number. */
+  createIssue(title: string, body?: string): number;
   close(): Promise<void>;
 };
 
@@ -63,12 +113,25 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const sandboxRoot = await mkdtemp(path.join(tmpdir(), "understudy-sandboxes-"));
   const hostSecret = randomBytes(24).toString("hex");
   const webhookSecret = randomBytes(20).toString("hex");
+  const proxies: StackProxies = {};
+  const proxy = async (name: keyof StackProxies, target: string): Promise<FaultProxy | undefined> => {
+    const wanted = opts.faults?.[name];
+    if (!wanted) return undefined;
+    const p = await startFaultProxy({
+      target,
+      inspectBody: name === "github",
+      ...(wanted === true ? {} : { policy: wanted }),
+    });
+    proxies[name] = p;
+    return p;
+  };
+  const modelProxy = await proxy("model", model.url);
   const host = await startSandboxHost({
     root: sandboxRoot,
     secret: hostSecret,
-    modelEnv: { baseUrl: model.url, apiKey: "test-key-offline" },
+    modelEnv: { baseUrl: modelProxy?.url ?? model.url, apiKey: "test-key-offline" },
     ...(opts.hostLog ? { log: opts.hostLog } : {}),
-    killGraceMs: 2_000,
+    killGraceMs: opts.killGraceMs ?? 2_000,
   });
 
   const owner = "octocat";
@@ -88,28 +151,53 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     user: owner,
   });
 
-  const controlPlane = await startControlPlane({
-    port: opts.workerPort ?? 0,
-    vars: {
-      APP_ID: String(github.app.id),
-      PRIVATE_KEY: github.app.privateKeyPkcs8,
-      WEBHOOK_SECRET: webhookSecret,
-      APP_SLUG: github.app.slug,
-      GITHUB_API_URL: github.apiUrl,
-      GITHUB_URL: github.url,
-      SANDBOX_HOST_URL: host.url,
-      SANDBOX_HOST_SECRET: hostSecret,
-      COMMENT_INTERVAL_MS: String(opts.commentIntervalMs ?? 250),
-      SANDBOX_SILENCE_MS: String(opts.sandboxSilenceMs ?? 60_000),
-      TIME_LIMIT_MS: String(opts.timeLimitMs ?? 5 * 60_000),
-    },
-  });
+  const githubProxy = await proxy("github", github.url);
+  const hostProxy = await proxy("sandboxHost", host.url);
+  // The bridge's view of the control plane needs the Worker's port before the Worker starts (it goes
+  // into PUBLIC_URL), and a restart must come back on the same port: pick it up front when needed.
+  let port = opts.workerPort ?? (opts.faults?.controlPlane ? await freePort() : 0);
+  const controlPlaneProxy = await proxy("controlPlane", `http://127.0.0.1:${port}`);
+  const persistDir =
+    opts.persistTo === true
+      ? await mkdtemp(path.join(tmpdir(), "understudy-state-"))
+      : (opts.persistTo ?? null);
+  const vars: Record<string, string> = {
+    APP_ID: String(github.app.id),
+    PRIVATE_KEY: github.app.privateKeyPkcs8,
+    WEBHOOK_SECRET: webhookSecret,
+    APP_SLUG: github.app.slug,
+    GITHUB_API_URL: githubProxy ? `${githubProxy.url}/api/v3` : github.apiUrl,
+    GITHUB_URL: github.url,
+    SANDBOX_HOST_URL: hostProxy?.url ?? host.url,
+    SANDBOX_HOST_SECRET: hostSecret,
+    COMMENT_INTERVAL_MS: String(opts.commentIntervalMs ?? 250),
+    SANDBOX_SILENCE_MS: String(opts.sandboxSilenceMs ?? 60_000),
+    TIME_LIMIT_MS: String(opts.timeLimitMs ?? 5 * 60_000),
+    ...(opts.heartbeatMs !== undefined ? { SANDBOX_HEARTBEAT_MS: String(opts.heartbeatMs) } : {}),
+    ...(controlPlaneProxy ? { PUBLIC_URL: controlPlaneProxy.url } : {}),
+    ...opts.vars,
+  };
+  const start = () => startControlPlane({ port, vars, persistTo: persistDir ?? false });
+  let controlPlane = await start();
+  port = Number(new URL(controlPlane.url).port);
 
   return {
     github,
     model,
     host,
-    controlPlane,
+    get controlPlane() {
+      return controlPlane;
+    },
+    proxies,
+    persistDir,
+    async restartControlPlane() {
+      const before = controlPlane.url;
+      await controlPlane.dispose();
+      controlPlane = await start();
+      if (controlPlane.url !== before) {
+        throw new Error(`the control plane came back on ${controlPlane.url}, not ${before}`);
+      }
+    },
     webhookSecret,
     owner,
     repo,
@@ -117,14 +205,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     sandboxRoot,
     async comment(body, o = {}) {
       const user = o.user ?? owner;
-      const comment = github.createIssueComment({ owner, repo, issueNumber: issue.number, body, user });
+      const issueNumber = o.issueNumber ?? issue.number;
+      const comment = github.createIssueComment({ owner, repo, issueNumber, body, user });
       const payload = github.webhookPayload("issue_comment.created", {
         owner,
         repo,
-        issueNumber: issue.number,
+        issueNumber,
         commentId: comment.id,
       });
-      const deliveryId = crypto.randomUUID();
+      const deliveryId = o.deliveryId ?? crypto.randomUUID();
       const receivedAt = performance.timeOrigin + performance.now();
       const response = await deliverWebhook(`${controlPlane.url}/api/github/webhooks`, {
         name: "issue_comment",
@@ -134,12 +223,29 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       });
       return { response, commentId: comment.id, deliveryId, receivedAt };
     },
+    createIssue(title, body = "") {
+      return github.createIssue({ owner, repo, title, body, user: owner }).number;
+    },
     async close() {
       await controlPlane.dispose().catch(() => {});
       await host.close().catch(() => {});
+      for (const p of Object.values(proxies)) await p.close().catch(() => {});
       await model.close().catch(() => {});
       await github.close().catch(() => {});
       if (!opts.keepSandboxes) await rm(sandboxRoot, { recursive: true, force: true });
+      if (opts.persistTo === true && persistDir) await rm(persistDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (the OS hands out a fresh one each time). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

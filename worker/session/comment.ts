@@ -1,15 +1,25 @@
 /**
  * The one status comment of a run. Edits are coalesced: at most one per COMMENT_INTERVAL_MS, driven
- * by the `comment` timer; terminal states flush at once. Writes are serialized so an older render
- * can never land after a newer one. The comment is always rendered from stored state, never read
- * back from GitHub.
+ * by the `comment` timer; terminal states write at once. Writes are serialized so an older render
+ * can never land after a newer one, and a body identical to the last one GitHub accepted is not sent.
+ *
+ * A write GitHub refuses for a while (5xx, rate limits) is retried from the session's alarm with
+ * backoff, honouring `retry-after`, until it lands or MAX_COMMENT_FAILURES is reached; then an error
+ * event records it. A comment someone deleted (404) is recreated once. The comment is always rendered
+ * from stored state, never read back from GitHub.
  */
 import { renderStatusComment } from "../../src/core/render-status-comment.js";
+import { sha256Hex } from "../../src/core/sign-link.js";
+import { retryAfterOf } from "../../src/github/request-policy.js";
+import { backoffMs } from "./backoff.js";
 import type { SessionDeps } from "./session-deps.js";
 import { toSessionView } from "./session-view.js";
 import { setTimer } from "./timers.js";
 import { transcriptUrl } from "./transcript-url.js";
 import { updateSession } from "./update-session.js";
+
+/** With backoff capped at a minute, about a quarter of an hour of trying. */
+export const MAX_COMMENT_FAILURES = 20;
 
 const chains = new WeakMap<SessionDeps, Promise<void>>();
 
@@ -21,10 +31,10 @@ export async function requestCommentEdit(d: SessionDeps): Promise<void> {
   await setTimer(d, "comment", Math.max(d.now(), (s.lastCommentAt ?? 0) + d.config.COMMENT_INTERVAL_MS));
 }
 
-/** Renders and writes the comment now (creating it if the run has none yet). */
+/** Renders and writes the comment now (creating it if the run has none yet). Never rejects. */
 export function writeCommentNow(d: SessionDeps): Promise<void> {
   const next = (chains.get(d) ?? Promise.resolve()).then(() =>
-    writeComment(d).catch((error) => d.log("status comment write failed", { error: String(error) })),
+    writeComment(d).catch((error) => onWriteFailed(d, error)),
   );
   chains.set(d, next);
   return next;
@@ -42,8 +52,15 @@ async function writeComment(d: SessionDeps): Promise<void> {
   if (!s) return;
   const body = await renderComment(d);
   if (body === null) return;
+  const hash = await sha256Hex(body);
+  if (s.commentId !== null && hash === s.lastCommentHash) return;
   const gh = await d.github(s.request.installationId);
   const { owner, name } = s.request.repo;
+  const written = (x: typeof s) => {
+    x.lastCommentAt = d.now();
+    x.lastCommentHash = hash;
+    x.commentFailures = 0;
+  };
   if (s.commentId === null) {
     const { data } = await gh.rest.issues.createComment({
       owner,
@@ -52,13 +69,60 @@ async function writeComment(d: SessionDeps): Promise<void> {
       body,
     });
     updateSession(d, (x) => {
+      // A new run may have started while this one's comment was being created.
+      if (x.run !== s.run) return;
       x.commentId = data.id;
-      x.lastCommentAt = d.now();
+      written(x);
     });
-  } else {
-    await gh.rest.issues.updateComment({ owner, repo: name, comment_id: s.commentId, body });
-    updateSession(d, (x) => {
-      x.lastCommentAt = d.now();
-    });
+    return;
   }
+  try {
+    await gh.rest.issues.updateComment({ owner, repo: name, comment_id: s.commentId, body });
+  } catch (error) {
+    if ((error as { status?: number }).status !== 404 || s.commentRecreated) throw error;
+    // Someone deleted the status comment: put it back once, so the run still ends visibly.
+    d.log("status comment was deleted; recreating it once", { commentId: s.commentId });
+    updateSession(d, (x) => {
+      x.commentId = null;
+      x.commentRecreated = true;
+    });
+    return writeComment(d);
+  }
+  updateSession(d, (x) => {
+    if (x.run === s.run) written(x);
+  });
+}
+
+async function onWriteFailed(d: SessionDeps, error: unknown): Promise<void> {
+  const s = d.store.getSession();
+  if (!s) return;
+  const failures = s.commentFailures + 1;
+  const status = (error as { status?: number }).status;
+  const message = error instanceof Error ? error.message : String(error);
+  if (failures >= MAX_COMMENT_FAILURES || status === 401 || status === 404 || status === 422) {
+    d.log("status comment write failed for good", { failures, status, error: message });
+    d.store.appendControlEvent(
+      s.run,
+      {
+        type: "error",
+        data: { message: `The status comment could not be written after ${failures} attempts: ${message}` },
+      },
+      new Date(d.now()).toISOString(),
+    );
+    updateSession(d, (x) => {
+      x.commentFailures = 0;
+    });
+    return;
+  }
+  updateSession(d, (x) => {
+    x.commentFailures = failures;
+  });
+  const wait = retryAfterOf(error) ?? backoffMs(failures);
+  d.log("status comment write failed; retrying from the alarm", {
+    failures,
+    status,
+    waitMs: wait,
+    error: message,
+  });
+  await setTimer(d, "comment", d.now() + wait);
 }

@@ -9,6 +9,8 @@ import type { StartSessionRequest } from "../../src/core/start-session-request.j
 import { type Event, isTerminal, type SandboxSpec, type SessionStatus } from "../../src/core/wire.js";
 import { openPullRequest } from "../../src/github/open-pull-request.js";
 import { pullRequestText } from "../../src/github/pull-request-text.js";
+import { retryAfterOf } from "../../src/github/request-policy.js";
+import { backoffMs } from "./backoff.js";
 import { requestCommentEdit, writeCommentNow } from "./comment.js";
 import type { SessionDeps } from "./session-deps.js";
 import type { SessionRecord } from "./session-record.js";
@@ -21,14 +23,18 @@ const TOKEN_GRACE_MS = 10 * 60_000;
 
 export type StartOutcome = "started" | "duplicate" | "busy";
 
+/**
+ * Starts a run for an accepted trigger. Idempotent per delivery: the inbox retries a delivery whose
+ * handling failed part-way, and a run it already started is not started again.
+ */
 export async function startRun(
   d: SessionDeps,
   req: StartSessionRequest,
   publicUrl: string,
 ): Promise<StartOutcome> {
   const now = d.now();
-  if (!d.store.claimDelivery(req.deliveryId, now)) return "duplicate";
   const previous = d.store.getSession();
+  if (previous?.request.deliveryId === req.deliveryId) return "duplicate";
   if (previous && !isTerminal(previous.status)) {
     await replyBusy(d, req, previous);
     return "busy";
@@ -56,10 +62,15 @@ export async function startRun(
     tokenExpiresAt: null,
     lastSandboxContactAt: null,
     lastCommentAt: null,
+    lastCommentHash: null,
+    commentFailures: 0,
+    commentRecreated: false,
+    finishFailures: 0,
   };
   d.store.putSession(record);
   d.store.appendControlEvent(run, { type: "session_status", data: { status: "queued" } }, at);
-  // The status comment is the first answer a person sees: post it before anything slow.
+  // The status comment is the first answer a person sees: post it before anything slow. A failure
+  // here is retried by the comment's own timer; the run goes on.
   await writeCommentNow(d);
   await spawnSandbox(d);
   return "started";
@@ -100,6 +111,7 @@ async function spawnSandbox(d: SessionDeps): Promise<void> {
     },
     commitTitle: commitTitle(req),
     timeLimitMs: d.config.TIME_LIMIT_MS,
+    heartbeatMs: d.config.SANDBOX_HEARTBEAT_MS,
   };
   try {
     const handle = await d.provider.spawn(spec);
@@ -147,7 +159,7 @@ export async function onSandboxEvents(d: SessionDeps, events: readonly Event[]):
   else await requestCommentEdit(d);
 }
 
-/** After execution_complete: open (or find) the pull request and settle the terminal state. */
+/** After execution_complete: stop the run's timers, then open the pull request and settle. */
 async function finishRun(d: SessionDeps): Promise<void> {
   const s = updateSession(d, (x) => {
     x.status = "finishing";
@@ -157,6 +169,20 @@ async function finishRun(d: SessionDeps): Promise<void> {
   recordStatus(d, s.run, "finishing");
   // The final comment is written below; a pending coalesced edit would only repeat it.
   await clearTimers(d, "silence", "deadline", "comment");
+  await completeFinish(d);
+}
+
+/** Attempts at opening the pull request before the run is settled as failed (with its branch kept). */
+export const MAX_FINISH_FAILURES = 10;
+
+/**
+ * Opens (or finds) the pull request and settles the terminal state. Re-entrant: when GitHub refuses
+ * for a while, the `finish` timer calls it again with backoff, so a rate limit delays the PR instead
+ * of losing it; the run stays `finishing` meanwhile and says so in its comment.
+ */
+export async function completeFinish(d: SessionDeps): Promise<void> {
+  const s = d.store.getSession();
+  if (!s || s.status !== "finishing") return;
   const events = d.store.events(s.run);
   const exec = last(events, "execution_complete");
   const push = last(events, "push_complete");
@@ -164,39 +190,69 @@ async function finishRun(d: SessionDeps): Promise<void> {
   let error = exec?.data.success ? null : (exec?.data.error ?? "The agent did not finish successfully.");
   if (pushError) error = `Pushing the branch failed: ${pushError.data.error}`;
   let pr = s.pr;
-  if (push && push.data.commitsAhead > 0 && !s.request.issue.isPullRequest) {
+  if (push && push.data.commitsAhead > 0 && !s.request.issue.isPullRequest && !pr) {
     try {
-      const text = pullRequestText({
-        summary: exec?.data.summary ?? null,
-        fallbackTitle: s.request.issue.title,
-        issueNumber: s.request.issue.number,
-        isPullRequest: s.request.issue.isPullRequest,
-        requester: s.request.requester.login,
-        triggerUrl: s.request.trigger.htmlUrl,
-        transcriptUrl: await transcriptUrl(d, s.publicUrl),
-      });
-      const gh = await d.github(s.request.installationId);
-      const opened = await openPullRequest(gh, {
-        owner: s.request.repo.owner,
-        repo: s.request.repo.name,
-        head: s.branch,
-        base: s.baseBranch,
-        title: text.title,
-        body: text.body,
-        draft: error !== null,
-      });
-      pr = { number: opened.number, url: opened.url };
-      d.store.appendControlEvent(
-        s.run,
-        { type: "artifact", data: { kind: "pr", url: opened.url, number: opened.number } },
-        new Date(d.now()).toISOString(),
-      );
+      pr = await openRunPullRequest(d, s, exec?.data.summary ?? null, error !== null);
     } catch (e) {
-      error = `${error ? `${error} ` : ""}Opening the pull request failed: ${errorMessage(e)}`;
+      const failures = s.finishFailures + 1;
+      const status = (e as { status?: number }).status;
+      const answer = status !== undefined && status >= 400 && status < 500 && retryAfterOf(e) === undefined;
+      if (failures < MAX_FINISH_FAILURES && !answer) {
+        updateSession(d, (x) => {
+          x.finishFailures = failures;
+        });
+        const wait = retryAfterOf(e) ?? backoffMs(failures);
+        d.log("opening the pull request failed; retrying from the alarm", {
+          failures,
+          waitMs: wait,
+          error: errorMessage(e),
+        });
+        await setTimer(d, "finish", d.now() + wait);
+        await requestCommentEdit(d);
+        return;
+      }
+      error = `${error ? `${error} ` : ""}Opening the pull request failed${failures > 1 ? ` after ${failures} attempts` : ""}: ${errorMessage(e)} The branch ${s.branch} keeps the work.`;
     }
   }
   settle(d, error === null ? "completed" : "failed", { pr, error, summary: exec?.data.summary ?? null });
   await writeCommentNow(d);
+}
+
+async function openRunPullRequest(
+  d: SessionDeps,
+  s: SessionRecord,
+  summary: string | null,
+  draft: boolean,
+): Promise<NonNullable<SessionRecord["pr"]>> {
+  const text = pullRequestText({
+    summary,
+    fallbackTitle: s.request.issue.title,
+    issueNumber: s.request.issue.number,
+    isPullRequest: s.request.issue.isPullRequest,
+    requester: s.request.requester.login,
+    triggerUrl: s.request.trigger.htmlUrl,
+    transcriptUrl: await transcriptUrl(d, s.publicUrl),
+  });
+  const gh = await d.github(s.request.installationId);
+  const opened = await openPullRequest(gh, {
+    owner: s.request.repo.owner,
+    repo: s.request.repo.name,
+    head: s.branch,
+    base: s.baseBranch,
+    title: text.title,
+    body: text.body,
+    draft,
+  });
+  const pr = { number: opened.number, url: opened.url };
+  updateSession(d, (x) => {
+    x.pr = pr;
+  });
+  d.store.appendControlEvent(
+    s.run,
+    { type: "artifact", data: { kind: "pr", url: opened.url, number: opened.number } },
+    new Date(d.now()).toISOString(),
+  );
+  return pr;
 }
 
 /** Ends the run as failed from the control plane's side (sandbox lost, time limit, spawn error). */
@@ -209,13 +265,14 @@ export async function failRun(d: SessionDeps, reason: string): Promise<void> {
     new Date(d.now()).toISOString(),
   );
   settle(d, "failed", { pr: s.pr, error: reason, summary: null });
-  await clearTimers(d, "silence", "deadline", "comment");
+  await clearTimers(d, "silence", "deadline", "comment", "finish");
   if (s.sandboxId)
     await d.provider.stop(s.sandboxId).catch((e) => d.log("sandbox stop failed", { error: String(e) }));
   await writeCommentNow(d);
 }
 
 export async function onTimers(d: SessionDeps, names: readonly string[]): Promise<void> {
+  if (names.includes("inbox")) await d.processInbox();
   const s = d.store.getSession();
   if (!s) return;
   if (!isTerminal(s.status) && names.includes("deadline")) {
@@ -223,9 +280,9 @@ export async function onTimers(d: SessionDeps, names: readonly string[]): Promis
   } else if (!isTerminal(s.status) && names.includes("silence")) {
     const quietFor = Math.round((d.now() - (s.lastSandboxContactAt ?? d.now())) / 1000);
     await failRun(d, `The sandbox stopped responding (nothing heard for ${quietFor} s).`);
-  } else if (names.includes("comment")) {
-    await writeCommentNow(d);
   }
+  if (names.includes("finish")) await completeFinish(d);
+  if (names.includes("comment")) await writeCommentNow(d);
 }
 
 function settle(

@@ -21,6 +21,8 @@ export type SessionDeps = {
   github(installationId: number): Promise<GitHubClient>;
   /** App-authenticated (JWT) client, for minting installation tokens. */
   githubApp(): Promise<GitHubClient>;
+  /** Handles the inbox's due deliveries (worker/session/inbox.ts); serialized, never rejects. */
+  processInbox(): Promise<void>;
   now(): number;
   log(msg: string, fields?: Record<string, unknown>): void;
 };

@@ -1,24 +1,24 @@
 /**
  * One Durable Object per session (per issue or pull request). The platform handlers are thin: they
- * delegate to the lifecycle, comment, socket and timer modules. Set-up (schema migration) runs in
- * blockConcurrencyWhile so no request sees a half-made database.
+ * delegate to the inbox, lifecycle, comment, socket and timer modules. Set-up (schema migration) runs
+ * in blockConcurrencyWhile so no request sees a half-made database.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { SessionView } from "../../src/core/session-view.js";
-import type { StartSessionRequest } from "../../src/core/start-session-request.js";
-import { StartSessionRequest as StartSessionRequestSchema } from "../../src/core/start-session-request.js";
 import type { Event } from "../../src/core/wire.js";
+import { understudyApp } from "../../src/github/app.js";
 import { localProvider } from "../../src/sandbox/providers/local-provider.js";
 import { parseConfig } from "../config.js";
 import type { Env } from "../env.js";
-import { getProbot } from "../probot.js";
 import { renderComment } from "./comment.js";
 import { issueGitToken } from "./git-token.js";
-import { onTimers, type StartOutcome, startRun } from "./lifecycle.js";
-import type { GitHubClient, SessionDeps } from "./session-deps.js";
+import { createGitHubClients } from "./github-clients.js";
+import { type ReceiveOutcome, receiveDelivery, runInbox } from "./inbox.js";
+import { onTimers, startRun } from "./lifecycle.js";
+import type { SessionDeps } from "./session-deps.js";
 import { toSessionView } from "./session-view.js";
 import { acceptSandboxSocket, onSandboxMessage } from "./sockets.js";
-import { SessionStore } from "./store.js";
+import { type InboxInput, SessionStore } from "./store.js";
 import { syncAlarm, takeDueTimers } from "./timers.js";
 import { transcriptUrl } from "./transcript-url.js";
 
@@ -30,24 +30,49 @@ export class SessionDO extends DurableObject<Env> {
     const store = new SessionStore(ctx.storage.sql);
     const config = parseConfig(env);
     const id = ctx.id.toString();
-    this.deps = {
+    const github = createGitHubClients(config);
+    let inboxChain: Promise<void> = Promise.resolve();
+    const deps: SessionDeps = {
       id,
       ctx,
       store,
       config,
       provider: localProvider({ hostUrl: config.SANDBOX_HOST_URL, secret: config.SANDBOX_HOST_SECRET }),
-      github: async (installationId) =>
-        (await getProbot(config).auth(installationId)) as unknown as GitHubClient,
-      githubApp: async () => (await getProbot(config).auth()) as unknown as GitHubClient,
+      github: github.installation,
+      githubApp: github.app,
+      processInbox: () => {
+        inboxChain = inboxChain
+          .then(() =>
+            runInbox(deps, (event) =>
+              github.probot.receive(event as Parameters<typeof github.probot.receive>[0]),
+            ),
+          )
+          .catch((error) => deps.log("inbox processing failed", { error: String(error) }));
+        return inboxChain;
+      },
       now: () => Date.now(),
       log: (msg, fields) => console.log(JSON.stringify({ msg, session: id, ...fields })),
     };
-    ctx.blockConcurrencyWhile(async () => store.migrate());
+    this.deps = deps;
+    ctx.blockConcurrencyWhile(async () => {
+      store.migrate();
+      await github.probot.load(
+        understudyApp({
+          handle: config.APP_SLUG,
+          startSession: async (request) => {
+            const publicUrl = store.publicUrlOf(request.deliveryId);
+            if (publicUrl === null)
+              throw new Error(`delivery ${request.deliveryId} is not in this session's inbox`);
+            await startRun(deps, request, publicUrl);
+          },
+        }),
+      );
+    });
   }
 
-  /** RPC from the Worker: a new request for this session. */
-  async start(request: StartSessionRequest, publicUrl: string): Promise<StartOutcome> {
-    return startRun(this.deps, StartSessionRequestSchema.parse(request), publicUrl);
+  /** RPC from the Worker: an accepted delivery for this session. Returns once it is stored. */
+  async receive(delivery: InboxInput): Promise<ReceiveOutcome> {
+    return receiveDelivery(this.deps, delivery);
   }
 
   /** RPC from the Worker: what the transcript page renders. */

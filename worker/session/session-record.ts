@@ -28,5 +28,13 @@ export const SessionRecord = z.object({
   tokenExpiresAt: z.number().nullable(),
   lastSandboxContactAt: z.number().nullable(),
   lastCommentAt: z.number().nullable(),
+  /** SHA-256 of the last body GitHub accepted: an identical render is never sent again. */
+  lastCommentHash: z.string().nullable().default(null),
+  /** Consecutive failed writes of the status comment; reset by a successful one. */
+  commentFailures: z.number().int().nonnegative().default(0),
+  /** The run's comment was deleted by someone and recreated once; a second deletion is respected. */
+  commentRecreated: z.boolean().default(false),
+  /** Failed attempts at opening the pull request for this run. */
+  finishFailures: z.number().int().nonnegative().default(0),
 });
 export type SessionRecord = z.infer<typeof SessionRecord>;

@@ -5,7 +5,7 @@
 import { Event, type EventInput } from "../../src/core/wire.js";
 import { SessionRecord } from "./session-record.js";
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 export class SessionStore {
   constructor(private readonly sql: SqlStorage) {}
@@ -31,6 +31,25 @@ export class SessionStore {
         CREATE TABLE IF NOT EXISTS timers (name TEXT PRIMARY KEY, due INTEGER NOT NULL);
       `);
     }
+    if (version < 2) {
+      // Deliveries accepted by the Worker, kept until processed: the Worker answers GitHub as soon as
+      // a row is here, so nothing depends on the webhook's request staying alive. One row per
+      // trigger (a comment id), whatever the number of deliveries that carried it.
+      this.sql.exec(`
+        CREATE TABLE IF NOT EXISTS inbox (
+          delivery_id TEXT PRIMARY KEY,
+          trigger_key TEXT NOT NULL UNIQUE,
+          name TEXT NOT NULL,
+          payload TEXT NOT NULL,
+          public_url TEXT NOT NULL,
+          received_at INTEGER NOT NULL,
+          state TEXT NOT NULL DEFAULT 'pending',
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_at INTEGER NOT NULL,
+          last_error TEXT
+        );
+      `);
+    }
     this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)`, String(SCHEMA_VERSION));
   }
 
@@ -43,11 +62,74 @@ export class SessionStore {
     this.sql.exec(`INSERT OR REPLACE INTO session (id, data) VALUES (1, ?)`, JSON.stringify(s));
   }
 
-  /** Records a webhook delivery; false when it was already seen (GitHub redelivers). */
-  claimDelivery(id: string, now: number): boolean {
-    const seen = this.sql.exec(`SELECT 1 FROM deliveries WHERE id = ?`, id).toArray().length > 0;
-    if (!seen) this.sql.exec(`INSERT INTO deliveries (id, at) VALUES (?, ?)`, id, now);
-    return !seen;
+  /**
+   * Keeps a delivery until it is processed. False when its delivery id or its trigger is already
+   * here: a redelivery, or a replay of the same comment under a new delivery id.
+   */
+  enqueue(d: InboxInput, now: number): boolean {
+    const cursor = this.sql.exec(
+      `INSERT OR IGNORE INTO inbox (delivery_id, trigger_key, name, payload, public_url, received_at, next_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      d.deliveryId,
+      d.triggerKey,
+      d.name,
+      JSON.stringify(d.payload),
+      d.publicUrl,
+      now,
+      now,
+    );
+    return cursor.rowsWritten > 0;
+  }
+
+  /** Pending deliveries whose next attempt is due, oldest first. */
+  dueInbox(now: number): InboxRow[] {
+    return this.sql
+      .exec<InboxRecord>(
+        `SELECT delivery_id, name, payload, public_url, attempts FROM inbox
+         WHERE state = 'pending' AND next_at <= ? ORDER BY received_at, delivery_id`,
+        now,
+      )
+      .toArray()
+      .map((r) => ({
+        deliveryId: r.delivery_id,
+        name: r.name,
+        payload: JSON.parse(r.payload) as unknown,
+        publicUrl: r.public_url,
+        attempts: r.attempts,
+      }));
+  }
+
+  /** When the next pending delivery is due, or null when none is pending. */
+  nextInboxAt(): number | null {
+    return (
+      this.sql.exec<{ n: number | null }>(`SELECT MIN(next_at) AS n FROM inbox WHERE state = 'pending'`).one()
+        .n ?? null
+    );
+  }
+
+  publicUrlOf(deliveryId: string): string | null {
+    const row = this.sql
+      .exec<{ public_url: string }>(`SELECT public_url FROM inbox WHERE delivery_id = ?`, deliveryId)
+      .toArray()[0];
+    return row?.public_url ?? null;
+  }
+
+  /** Records the outcome of one attempt: done, failed for good, or pending again at `nextAt`. */
+  settleInbox(
+    deliveryId: string,
+    outcome: { state: "done" | "failed" } | { state: "pending"; nextAt: number },
+    error: string | null,
+  ): void {
+    this.sql.exec(
+      `UPDATE inbox SET state = ?, attempts = attempts + 1, next_at = ?, last_error = ?,
+         payload = CASE WHEN ? = 'pending' THEN payload ELSE '{}' END
+       WHERE delivery_id = ?`,
+      outcome.state,
+      outcome.state === "pending" ? outcome.nextAt : 0,
+      error,
+      outcome.state,
+      deliveryId,
+    );
   }
 
   /** Stores a sandbox event; a resent event (same run and seq) is ignored. Returns whether it was new. */
@@ -111,3 +193,25 @@ export class SessionStore {
 }
 
 type EventRow = { seq: number; type: string; at: string; data: string };
+
+export type InboxInput = {
+  deliveryId: string;
+  triggerKey: string;
+  name: string;
+  payload: unknown;
+  publicUrl: string;
+};
+export type InboxRow = {
+  deliveryId: string;
+  name: string;
+  payload: unknown;
+  publicUrl: string;
+  attempts: number;
+};
+type InboxRecord = {
+  delivery_id: string;
+  name: string;
+  payload: string;
+  public_url: string;
+  attempts: number;
+};

@@ -1,10 +1,11 @@
 /**
  * One alarm per Durable Object, re-set to the earliest due row of the timers table. Named timers:
- * `comment` (coalesced status-comment edit), `silence` (sandbox went quiet), `deadline` (run cap).
+ * `comment` (coalesced or retried status-comment write), `silence` (sandbox went quiet), `deadline`
+ * (run cap), `inbox` (deliveries to process or retry), `finish` (opening the PR, retried).
  */
 import type { SessionDeps } from "./session-deps.js";
 
-export type TimerName = "comment" | "silence" | "deadline";
+export type TimerName = "comment" | "silence" | "deadline" | "inbox" | "finish";
 
 export async function setTimer(d: SessionDeps, name: TimerName, due: number): Promise<void> {
   d.store.setTimer(name, due);

@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import { getResponse, type RequestHandler } from "msw";
 import { githubError } from "./github-error.js";
 import type { LogEntry } from "./github-stand-in.js";
+import { takeFault } from "./injected-fault.js";
 import { now } from "./now.js";
 import { readRequestBody } from "./read-request-body.js";
 import { GIT_PATH, serveGitHttp } from "./serve-git-http.js";
@@ -52,7 +53,12 @@ export function createRequestListener(
       ...(raw.length > 0 && method !== "GET" && method !== "HEAD" ? { body: new Uint8Array(raw) } : {}),
     });
     const isApi = url.pathname === "/api/v3" || url.pathname.startsWith("/api/v3/");
-    let response = isApi ? await getResponse(handlers, request) : undefined;
+    const fault = isApi ? takeFault(ctx.faults, method, url.pathname.slice("/api/v3".length)) : undefined;
+    let response = fault
+      ? githubError(fault.status, fault.message ?? "injected failure", { headers: fault.headers ?? {} })
+      : isApi
+        ? await getResponse(handlers, request)
+        : undefined;
     if (!response) {
       record.unhandled.push(`${method} ${url.pathname}${url.search}`);
       response = githubError(404, "Not Found");

@@ -1,4 +1,5 @@
 import type { EventEmitter } from "node:events";
+import type { InjectedFault } from "./injected-fault.js";
 import type { TokenRequest } from "./issue-installation-token.js";
 import type { StandInEvents } from "./stand-in-context.js";
 import type {
@@ -72,6 +73,8 @@ export type GitHubStandIn = {
   createInstallationToken(installationId: number, request?: TokenRequest): StandInToken;
 
   webhookPayload<K extends WebhookPayloadKind>(kind: K, params: WebhookPayloadParams): WebhookPayloadMap[K];
+  /** Answers the next `times` matching API requests with a failure instead of handling them. */
+  injectFault(fault: InjectedFault): void;
   /** Runs git in the bare repository; resolves to stdout without its trailing newline. */
   git(owner: string, repo: string, ...args: string[]): Promise<string>;
   close(): Promise<void>;

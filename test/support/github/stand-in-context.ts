@@ -2,6 +2,7 @@
 
 import type { KeyObject } from "node:crypto";
 import type { EventEmitter } from "node:events";
+import type { InjectedFault } from "./injected-fault.js";
 import type {
   AppPermissions,
   StandInComment,
@@ -44,4 +45,6 @@ export type StandInContext = {
   events: EventEmitter<StandInEvents>;
   /** Directory holding `<owner>/<repo>.git`: git http-backend's GIT_PROJECT_ROOT. */
   reposRoot: string;
+  /** Failures to answer instead of handling matching API requests (see injectFault). */
+  faults: InjectedFault[];
 };

@@ -66,6 +66,7 @@ export async function startGitHubStandIn(
     },
     events: new EventEmitter<StandInEvents>(),
     reposRoot,
+    faults: [],
   };
   ensureUser(state, ctx.app.botLogin, "Bot");
 
@@ -93,6 +94,9 @@ export async function startGitHubStandIn(
     events: ctx.events,
     ...createSeeders(ctx),
     webhookPayload: (kind, params) => buildWebhookPayload(ctx, kind, params),
+    injectFault: (fault) => {
+      ctx.faults.push({ ...fault });
+    },
     async git(owner, name, ...args) {
       const repo = findRepo(state, owner, name);
       if (!repo) throw new Error(`no repository ${owner}/${name}`);

@@ -1,0 +1,71 @@
+/**
+ * Deliveries the Worker accepted for this session, processed here rather than in the webhook's
+ * request: the Worker answers GitHub once a delivery is stored, and what follows (permission check,
+ * 👀, status comment, sandbox) runs in the Durable Object, where a failure is retried from the alarm
+ * instead of being lost with a request context. A delivery whose handling fails is tried again with
+ * backoff (honouring GitHub's retry-after) up to MAX_INBOX_ATTEMPTS times; the handlers it runs are
+ * idempotent per delivery (startRun, reactions) so a retry never starts a second run.
+ */
+import { retryAfterOf } from "../../src/github/request-policy.js";
+import { backoffMs } from "./backoff.js";
+import type { SessionDeps } from "./session-deps.js";
+import type { InboxInput } from "./store.js";
+import { clearTimers, setTimer } from "./timers.js";
+
+export const MAX_INBOX_ATTEMPTS = 8;
+
+/** If the handling started right away is lost (the object evicted mid-way), the alarm picks it up. */
+const SAFETY_DELAY_MS = 30_000;
+
+export type ReceiveOutcome = "queued" | "duplicate";
+
+export type WebhookRunner = (event: { id: string; name: string; payload: unknown }) => Promise<void>;
+
+/** Stores a delivery (deduplicated by delivery id and by trigger) and starts handling it. */
+export async function receiveDelivery(d: SessionDeps, input: InboxInput): Promise<ReceiveOutcome> {
+  if (!d.store.enqueue(input, d.now())) return "duplicate";
+  await setTimer(d, "inbox", d.now() + SAFETY_DELAY_MS);
+  void d.processInbox();
+  return "queued";
+}
+
+/** Runs every due delivery through `run` (the Probot app), one at a time, then re-arms the timer. */
+export async function runInbox(d: SessionDeps, run: WebhookRunner): Promise<void> {
+  // Bounded: each pass settles every row it took, so a row is taken at most once per pass.
+  for (let pass = 0; pass < 100; pass++) {
+    const due = d.store.dueInbox(d.now());
+    if (due.length === 0) break;
+    for (const row of due) {
+      try {
+        await run({ id: row.deliveryId, name: row.name, payload: row.payload });
+        d.store.settleInbox(row.deliveryId, { state: "done" }, null);
+      } catch (error) {
+        const cause = firstCause(error);
+        const attempts = row.attempts + 1;
+        const message = cause instanceof Error ? cause.message : String(cause);
+        if (attempts >= MAX_INBOX_ATTEMPTS) {
+          d.log("delivery failed for good", { delivery: row.deliveryId, attempts, error: message });
+          d.store.settleInbox(row.deliveryId, { state: "failed" }, message);
+        } else {
+          const wait = retryAfterOf(cause) ?? backoffMs(attempts);
+          d.log("delivery failed; retrying from the alarm", {
+            delivery: row.deliveryId,
+            attempts,
+            waitMs: wait,
+            error: message,
+          });
+          d.store.settleInbox(row.deliveryId, { state: "pending", nextAt: d.now() + wait }, message);
+        }
+      }
+    }
+  }
+  const next = d.store.nextInboxAt();
+  if (next === null) await clearTimers(d, "inbox");
+  else await setTimer(d, "inbox", next);
+}
+
+/** Probot rethrows a handler's errors wrapped in an AggregateError; the first one says why. */
+function firstCause(error: unknown): unknown {
+  const errors = (error as { errors?: unknown[] } | undefined)?.errors;
+  return Array.isArray(errors) && errors.length > 0 ? errors[0] : error;
+}
