@@ -13,6 +13,8 @@ export type AgentOptions = {
   model?: string;
   /** Aborting stops the agent's whole process tree; the run then resolves with success false. */
   signal?: AbortSignal;
+  /** Told when the run cannot be isolated as it should be (e.g. no PID namespace on this machine). */
+  warn?: (message: string) => void;
 };
 
 export type AgentResult = {

@@ -2,7 +2,8 @@
  * The real Claude Code CLI (the pinned native binary) against the scripted model server, offline.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -18,6 +19,7 @@ import {
 import type { EventInput } from "../../core/wire.js";
 import type { AgentOptions, AgentResult } from "./agent.js";
 import { claudeCodeEnv, runClaudeCode } from "./claude-code.js";
+import { type ProcessWatch, type SeenProcess, watchProcesses } from "./test-support/watch-processes.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -133,31 +135,57 @@ describe("runClaudeCode with the real CLI", () => {
     expect(events.some((e) => e.type === "error" && e.data.message.includes("ECONNREFUSED"))).toBe(true);
   });
 
-  it("stops the whole process tree when aborted", async () => {
+  it("stops the whole process tree when aborted, a setsid daemon included", async () => {
     const controller = new AbortController();
-    const pidFile = (root: string) => join(root, "tmp", "sleep.pid");
-    let root = "";
+    const mark = marker();
+    const w = watch();
     const { result, server } = await run(
-      // 2.1.330 refuses a bare `sleep 30` ("Blocked: standalone sleep"), so the shell records its
-      // pid first and then becomes the sleep. $TMPDIR is the run's own, so the test can find the file.
-      bashScript('echo $$ > "$TMPDIR/sleep.pid"; exec sleep 30'),
+      // 2.1.330 refuses a bare `sleep 30` ("Blocked: standalone sleep"), hence the compound command.
+      bashScript(`${daemon(mark)} exec sleep 30`),
       { signal: controller.signal },
-      (e, ctx) => {
-        root = ctx.root;
+      (e) => {
         if (e.type !== "tool_call") return;
         void (async () => {
-          // Bounded wait for the agent's shell to start the sleep, then stop the run.
-          for (let i = 0; i < 400 && !existsSync(pidFile(ctx.root)); i++) await sleep(25);
+          await until(() => w.seen().some(isDaemon(mark)), "the daemon");
           controller.abort();
         })();
       },
     );
+    w.stop();
 
     expect(result).toMatchObject({ success: false, error: "Stopped: the run was aborted" });
     expect(server.unexpected).toEqual([]);
-    const sleepPid = Number(readFileSync(pidFile(root), "utf8").trim());
-    expect(sleepPid).toBeGreaterThan(0);
-    expect(await exited(sleepPid)).toBe(true);
+    expect(w.seen().some(isDaemon(mark))).toBe(true);
+    // Checked at once: the run resolves only after its namespace is empty.
+    expect(w.alive()).toEqual([]);
+  });
+
+  it("leaves no process behind when the CLI ends by itself, a setsid daemon included", async () => {
+    const mark = marker();
+    const w = watch();
+    const { result, events } = await run(bashScript(`${daemon(mark)} sleep 0.3; echo started`));
+    w.stop();
+
+    expect(result).toMatchObject({ success: true, exitCode: 0 });
+    const outputs = events.flatMap((e) => (e.type === "tool_result" ? [e.data.output] : []));
+    expect(outputs).toEqual(["started"]);
+    expect(w.seen().some(isDaemon(mark))).toBe(true);
+    expect(w.alive()).toEqual([]);
+  });
+
+  it("shows the agent's commands only the agent's own processes, and /proc stays private", async () => {
+    const { result, events } = await run(
+      bashScript(
+        "ls /proc | grep -c '^[0-9]' ; umount /proc 2>/dev/null && echo unmounted ; " +
+          `test -e /proc/${process.pid} && echo host-visible ; cat /proc/1/cmdline | tr '\\0' ' '`,
+      ),
+    );
+    expect(result.success).toBe(true);
+    const output = events.flatMap((e) => (e.type === "tool_result" ? [e.data.output] : [])).join("\n");
+    const [count, ...rest] = output.trim().split("\n");
+    // The CLI, its shell, ls and grep: nothing of the host.
+    expect(Number(count)).toBeLessThan(10);
+    expect(rest).toEqual([expect.stringMatching(/claude\.exe -p /)]);
   });
 
   it("gives the agent exactly the environment it was given, and the model asked for", async () => {
@@ -197,18 +225,27 @@ describe("runClaudeCode with the real CLI", () => {
   });
 });
 
-/** True once the process is gone or a zombie (a container's init may reap it late). Bounded. */
-async function exited(pid: number): Promise<boolean> {
-  for (let i = 0; i < 200; i++) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    } catch {
-      return true;
-    }
-    // Field 3, after the parenthesised command name, is the state.
-    if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return true;
+const marker = () => `understudy-daemon-${randomBytes(6).toString("hex")}`;
+/** A background loop that leaves the CLI's process group and session; `mark` names it in /proc. */
+const daemon = (mark: string) =>
+  `setsid nohup sh -c 'while :; do sleep 0.05; done' ${mark} >/dev/null 2>&1 &`;
+const isDaemon = (mark: string) => (p: SeenProcess) =>
+  p.cmdline === `sh -c while :; do sleep 0.05; done ${mark}`;
+
+const watches: ProcessWatch[] = [];
+afterEach(() => {
+  for (const w of watches.splice(0)) w.stop();
+});
+function watch(): ProcessWatch {
+  const w = watchProcesses(process.pid);
+  watches.push(w);
+  return w;
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (check()) return;
     await sleep(25);
   }
-  return false;
+  throw new Error(`timed out waiting for ${what}`);
 }

@@ -4,12 +4,13 @@
  * the environment the caller built (see {@link claudeCodeEnv}), never this process's.
  */
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { EventInput } from "../../core/wire.js";
 import type { AgentOptions, AgentResult } from "./agent.js";
 import { mapClaudeStreamLine, parseClaudeResult } from "./claude-code-stream.js";
+import { inPidNamespace } from "./pid-namespace.js";
+import { processStopper } from "./process-stopper.js";
 
 /** Time between SIGTERM and SIGKILL when a run is stopped. */
 const KILL_GRACE_MS = 3_000;
@@ -57,9 +58,10 @@ export function claudeCodeEnv(base: {
  * Runs `claude -p <prompt> --output-format stream-json --verbose --dangerously-skip-permissions` in
  * `opts.cwd` with exactly `opts.env`, calling `onEvent` for every mapped event in order. Resolves,
  * never rejects: success only when the CLI wrote a `result` line without `is_error` and exited 0.
- * The CLI runs in its own process group, so a stop (the signal) and the end of the run both take
- * down whatever it started. If `onEvent` throws, the run is stopped and reported as failed, since
- * events after that would be lost.
+ * The CLI runs as PID 1 of a PID namespace of its own, so when it exits, is stopped (the signal) or
+ * crashes, nothing it started outlives the run: by the time this resolves every process is gone.
+ * Where no namespace can be made it runs in a process group of its own instead, after `opts.warn`.
+ * If `onEvent` throws, the run is stopped and reported as failed, since events after that would be lost.
  */
 export function runClaudeCode(opts: AgentOptions, onEvent: (e: EventInput) => void): Promise<AgentResult> {
   const started = performance.now();
@@ -82,13 +84,25 @@ export function runClaudeCode(opts: AgentOptions, onEvent: (e: EventInput) => vo
   ];
   if (opts.model) args.push("--model", opts.model);
 
+  const direct = { command: claudeCodeBinary(), args };
+  const isolated = inPidNamespace(direct);
+  if (!isolated) {
+    opts.warn?.(
+      "PID namespaces are not available here (no unshare, or user namespaces disabled): a process the " +
+        "agent puts in the background with setsid can outlive the run",
+    );
+  }
+  const { command, args: argv } = isolated ?? direct;
+
   return new Promise<AgentResult>((resolve) => {
-    const child = spawn(claudeCodeBinary(), args, {
+    // Detached: the CLI (or `unshare`) leads a process group, which a stop signals.
+    const child = spawn(command, argv, {
       cwd: opts.cwd,
       env: opts.env,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
+    const stopper = child.pid === undefined ? null : processStopper(child.pid, isolated !== null);
     let result: ReturnType<typeof parseClaudeResult> = null;
     let stderrTail = "";
     let stopReason: string | undefined;
@@ -98,22 +112,11 @@ export function runClaudeCode(opts: AgentOptions, onEvent: (e: EventInput) => vo
     let settled = false;
     let handlerFailed = false;
 
-    // The CLI starts each Bash tool command in a session of its own (setsid), so signalling our
-    // process group does not reach those. On a stop, remember the whole tree, so the final SIGKILL
-    // also reaches commands the CLI left behind when it went down.
-    let stopTree: ProcessRef[] = [];
-    const killAll = (signal: NodeJS.Signals) => {
-      if (child.pid === undefined) return;
-      signalGroup(child.pid, signal);
-      if (signal !== "SIGKILL") return;
-      for (const proc of [...stopTree, ...processTree(child.pid)]) signalProcess(proc, signal);
-    };
     const stop = (reason: string) => {
       if (stopReason !== undefined) return;
       stopReason = reason;
-      if (child.pid !== undefined) stopTree = processTree(child.pid);
-      killAll("SIGTERM");
-      killTimer = setTimeout(() => killAll("SIGKILL"), KILL_GRACE_MS);
+      stopper?.terminate();
+      killTimer = setTimeout(() => stopper?.kill(), KILL_GRACE_MS);
     };
     const onAbort = () => stop("Stopped: the run was aborted");
     opts.signal?.addEventListener("abort", onAbort, { once: true });
@@ -160,10 +163,9 @@ export function runClaudeCode(opts: AgentOptions, onEvent: (e: EventInput) => vo
       if (child.pid === undefined) finish(null, null);
     });
     child.on("exit", (code, signal) => {
-      // Whatever is left in the group goes with the CLI; after a stop, so does the rest of its tree.
-      if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
-      if (stopReason !== undefined) for (const proc of stopTree) signalProcess(proc, "SIGKILL");
-      // 'close' follows once the pipes drain; a leftover that escaped the group could hold them open.
+      clearTimeout(killTimer); // the pid may be reused from now on
+      stopper?.exited();
+      // 'close' follows once the pipes drain; without a namespace a leftover could hold them open.
       drainTimer = setTimeout(() => {
         child.stdout.destroy();
         child.stderr.destroy();
@@ -200,66 +202,6 @@ function outcome(o: {
     };
   }
   return { ...base, success: true, summary: o.result.summary };
-}
-
-/** A process as found in /proc: the start time tells a process from a later one given the same pid. */
-type ProcessRef = { pid: number; startTime: string };
-
-/** Reads pid, parent pid and start time from /proc/<pid>/stat; null if it is gone or unreadable. */
-function readStat(pid: number): { ppid: number; startTime: string } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the parenthesised command name (which may hold spaces): state ppid … starttime (22nd).
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { ppid: Number(fields[1]), startTime: fields[19] ?? "" };
-  } catch {
-    return null;
-  }
-}
-
-/** `root` and every descendant, from /proc. Empty where there is no /proc (the group signal remains). */
-function processTree(root: number): ProcessRef[] {
-  let pids: number[];
-  try {
-    pids = readdirSync("/proc")
-      .filter((name) => /^\d+$/.test(name))
-      .map(Number);
-  } catch {
-    return [];
-  }
-  const children = new Map<number, ProcessRef[]>();
-  for (const pid of pids) {
-    const stat = readStat(pid);
-    if (!stat) continue;
-    const siblings = children.get(stat.ppid) ?? [];
-    siblings.push({ pid, startTime: stat.startTime });
-    children.set(stat.ppid, siblings);
-  }
-  const rootStat = readStat(root);
-  const tree: ProcessRef[] = rootStat ? [{ pid: root, startTime: rootStat.startTime }] : [];
-  // Breadth-first; bounded by the number of processes read above.
-  for (let i = 0; i < tree.length && i < pids.length; i++) {
-    tree.push(...(children.get(tree[i]!.pid) ?? []));
-  }
-  return tree;
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
-}
-
-/** Signals the process only if its pid still belongs to it: pids are reused. */
-function signalProcess(proc: ProcessRef, signal: NodeJS.Signals): void {
-  if (readStat(proc.pid)?.startTime !== proc.startTime) return;
-  try {
-    process.kill(proc.pid, signal);
-  } catch {
-    // Gone between the check and the signal.
-  }
 }
 
 /** Feeds complete lines to `onLine` as chunks arrive; a line cut across chunks is held until its end. */

@@ -2,12 +2,16 @@
  * Runs git for the bridge: never interactive, always bounded in time, and with the GitHub token
  * given to one git process at a time and redacted from anything that comes back.
  */
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
+import type { Writable } from "node:stream";
 import { redact } from "../../core/redact.js";
 
 export type GitOptions = {
   cwd?: string;
-  /** A GitHub token for this one command; sent as an HTTP header, never stored in any git config. */
+  /**
+   * A GitHub token for this one command. It reaches git's credential helper through an inherited
+   * pipe: never an environment variable or argument (which /proc shows), never a file or git config.
+   */
   token?: string;
   timeoutMs?: number;
   /** Extra environment for this command (e.g. author identity). */
@@ -28,15 +32,26 @@ export class GitError extends Error {
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
+const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 
 // The agent shares HOME with the bridge and can write the checkout's .git, so every bridge git
 // command ignores the global config and runs no hook or fsmonitor command the agent may have left.
 const SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"];
 
-/** The header value GitHub accepts for an installation token over HTTPS (as actions/checkout sends it). */
-export function authHeader(token: string): string {
-  return `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
-}
+/** The file descriptor on which git and its children inherit the token pipe. */
+const TOKEN_FD = 3;
+
+// After a 401 git asks its credential helpers in order; the empty entry drops any helper configured
+// elsewhere, and ours answers `get` from the pipe with shell builtins only, so the token is never in
+// any process's argv or environment. GitHub takes an installation token as the Basic password with
+// the user `x-access-token` (as actions/checkout sends it). The pipe holds one line: a second `get`
+// finds it empty and git fails instead of prompting (GIT_TERMINAL_PROMPT=0).
+const CREDENTIAL_CONFIG = [
+  "-c",
+  "credential.helper=",
+  "-c",
+  `credential.helper=!f() { test "$1" = get || exit 0; read -r t <&${TOKEN_FD} || exit 0; echo username=x-access-token; echo "password=$t"; }; f`,
+];
 
 /** Every form in which a token could show up in git output. */
 export function secretForms(token: string): string[] {
@@ -52,55 +67,67 @@ export function git(args: readonly string[], opts: GitOptions = {}): Promise<str
     GIT_TERMINAL_PROMPT: "0",
     GCM_INTERACTIVE: "never",
     GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_CONFIG_NOSYSTEM: "1",
     ...opts.env,
   };
-  if (opts.token) {
-    // Passed as a one-off config entry through the environment rather than `-c` on the command
-    // line: /proc/<pid>/cmdline is readable by every user, /proc/<pid>/environ only by the owner.
-    // Either way it lives only as long as this git process and is never written to .git/config.
-    env.GIT_CONFIG_COUNT = "1";
-    env.GIT_CONFIG_KEY_0 = "http.extraHeader";
-    env.GIT_CONFIG_VALUE_0 = authHeader(opts.token);
+  const token = opts.token;
+  if (token !== undefined && !/^[\x21-\x7e]+$/.test(token)) {
+    // A line break would let the token write further lines of the credential protocol.
+    return Promise.reject(new GitError("refusing a git token that is not printable ASCII", null, ""));
   }
-  const known = opts.token ? secretForms(opts.token) : [];
-  const fullArgs = [...SAFE_CONFIG, ...args];
+  const known = token ? secretForms(token) : [];
+  const fullArgs = [...SAFE_CONFIG, ...(token ? CREDENTIAL_CONFIG : []), ...args];
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const what = `git ${args.join(" ")}`;
+
   return new Promise((resolve, reject) => {
-    execFile(
-      "git",
-      fullArgs,
-      {
-        cwd: opts.cwd,
-        env,
-        timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        killSignal: "SIGKILL",
-        signal: opts.signal,
-        maxBuffer: 16 * 1024 * 1024,
-        encoding: "utf8",
-      },
-      (err, stdout, stderr) => {
-        if (!err) {
-          resolve(stdout.trim());
-          return;
-        }
-        const cleanStderr = redact(stderr.trim(), known);
-        const what = `git ${args.join(" ")}`;
-        const code = typeof err.code === "number" ? err.code : null;
-        const reason = opts.signal?.aborted
-          ? "aborted"
-          : err.killed
-            ? `timed out after ${Math.round((opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)} s`
-            : code !== null
-              ? `exit ${code}`
-              : redact(err.message, known);
-        reject(
-          new GitError(
-            redact(`${what} failed (${reason})${cleanStderr ? `: ${cleanStderr}` : ""}`, known),
-            code,
-            cleanStderr,
-          ),
-        );
-      },
-    );
+    const child = spawn("git", fullArgs, {
+      cwd: opts.cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe", token ? "pipe" : "ignore"],
+    });
+    const pipe = child.stdio[TOKEN_FD] as Writable | null | undefined;
+    if (token && pipe) {
+      pipe.on("error", () => {}); // EPIPE: git exited without asking, which is fine.
+      pipe.end(`${token}\n`);
+    }
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let why: string | null = null;
+    let settled = false;
+    const kill = (reason: string) => {
+      why ??= reason;
+      child.kill("SIGKILL");
+    };
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_OUTPUT_BYTES) kill(`output over ${MAX_OUTPUT_BYTES} bytes`);
+      else into.push(chunk);
+    };
+    child.stdout?.on("data", collect(out));
+    child.stderr?.on("data", collect(err));
+    const timer = setTimeout(() => kill(`timed out after ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
+    const onAbort = () => kill("aborted");
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    const done = (code: number | null, failure: string | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      const stdout = Buffer.concat(out).toString("utf8");
+      const stderr = redact(Buffer.concat(err).toString("utf8").trim(), known);
+      if (code === 0 && why === null) {
+        resolve(stdout.trim());
+        return;
+      }
+      const reason = why ?? failure ?? `exit ${code}`;
+      const message = `${what} failed (${reason})${stderr ? `: ${stderr}` : ""}`;
+      reject(new GitError(redact(message, known), code, stderr));
+    };
+    child.on("error", (e) => done(null, redact(e.message, known)));
+    child.on("close", (code, signal) => done(code, signal ? `killed by ${signal}` : null));
   });
 }
 

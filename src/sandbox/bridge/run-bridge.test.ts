@@ -4,9 +4,11 @@ import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import type { Event, SandboxSpec } from "../../core/wire.js";
 import type { Agent, AgentOptions } from "../agents/agent.js";
+import { silentLog } from "./log.js";
 import { runBridge } from "./run-bridge.js";
 import { type FakeControlPlane, startFakeControlPlane } from "./test-support/fake-control-plane.js";
 import { createGitRemote, type GitRemote } from "./test-support/git-remote.js";
+import { serveGitRemote } from "./test-support/serve-git-remote.js";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -72,7 +74,10 @@ const last = (events: Event[]) => events[events.length - 1]!;
 
 it("clones, runs the agent with a clean env, commits with the trailer and pushes the session branch", async () => {
   const s = await setup();
-  const spec = specFor(s);
+  // Over HTTP, demanding a token the control plane handed out: clone and push must both carry one.
+  const served = await serveGitRemote(s.remote, { accepts: (p) => s.cp.gitTokens.includes(p) });
+  cleanups.push(() => served.close());
+  const spec = specFor(s, { repo: { ...specFor(s).repo, cloneUrl: served.url } });
   let seen: AgentOptions | undefined;
   const agent: Agent = async (opts, onEvent) => {
     seen = opts;
@@ -80,10 +85,15 @@ it("clones, runs the agent with a clean env, commits with the trailer and pushes
     writeFileSync(join(opts.cwd, "hello.txt"), "hello\n");
     return { success: true, summary: "Add hello.txt\n\nA friendly file.", durationMs: 5, exitCode: 0 };
   };
-  const d = deps(s.root, agent);
+  const warnings: string[] = [];
+  const d = { ...deps(s.root, agent), log: { ...silentLog, warn: (m: string) => warnings.push(m) } };
   const result = await runBridge(spec, d);
 
   expect(result).toEqual({ exitCode: 0, success: true, pushed: true, error: undefined });
+  expect(served.requests.filter((r) => r.accepted).map((r) => r.password)).toEqual(
+    expect.arrayContaining(s.cp.gitTokens),
+  );
+  expect(served.requests.some((r) => r.accepted && r.path.endsWith("/git-receive-pack"))).toBe(true);
   const events = s.cp.events();
   expectGapless(events, 0);
   expect(s.cp.problems).toEqual([]);
@@ -133,6 +143,10 @@ it("clones, runs the agent with a clean env, commits with the trailer and pushes
   const config = readFileSync(join(d.workDir, "repo", ".git", "config"), "utf8");
   for (const secret of s.cp.gitTokens) expect(config).not.toContain(secret);
   expect(config.toLowerCase()).not.toContain("extraheader");
+  expect(config.toLowerCase()).not.toContain("credential");
+  // The agent's warnings (e.g. no PID namespace here) reach the bridge's log.
+  seen?.warn?.("no namespace");
+  expect(warnings).toEqual(["no namespace"]);
 });
 
 it("still commits and pushes what a crashing agent wrote, and reports the run as failed", async () => {

@@ -85,7 +85,10 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
     () => end(`Time limit of ${formatDuration(spec.timeLimitMs)} reached`),
     spec.timeLimitMs,
   );
-  const heartbeat = setInterval(() => emit({ type: "heartbeat", data: {} }), deps.heartbeatMs ?? 30_000);
+  const heartbeat = setInterval(
+    () => emit({ type: "heartbeat", data: {} }),
+    deps.heartbeatMs ?? spec.heartbeatMs ?? 30_000,
+  );
 
   const errors: string[] = [];
   const fail = (what: string, err: unknown) => {
@@ -176,6 +179,8 @@ async function runAgent(
     path: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     model: deps.modelEnv,
   });
+  const log = deps.log ?? silentLog;
+  const warn = (msg: string) => log.warn(msg);
   let done = false;
   const onEvent = (e: EventInput) => {
     if (!done) emit(e);
@@ -187,7 +192,9 @@ async function runAgent(
     exitCode: null,
   });
   const run = Promise.resolve()
-    .then(() => deps.agent({ prompt: spec.prompt, cwd: repoDir, env, model: spec.model, signal }, onEvent))
+    .then(() =>
+      deps.agent({ prompt: spec.prompt, cwd: repoDir, env, model: spec.model, signal, warn }, onEvent),
+    )
     .catch(crashed);
   let graceTimer: NodeJS.Timeout | undefined;
   const graceMs = deps.agentAbortGraceMs ?? 30_000;

@@ -3,38 +3,68 @@
  * local remote, runs the real Claude Code CLI against the scripted model server, and commits and
  * pushes what it wrote, streaming events to a fake control plane.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, expect, it } from "vitest";
-import { bashScript, contributingScript, startModelServer } from "../../../test/support/model-server.js";
+import {
+  bashScript,
+  contributingScript,
+  type ModelScript,
+  startModelServer,
+} from "../../../test/support/model-server.js";
 import type { Event, SandboxSpec } from "../../core/wire.js";
+import { inPidNamespace } from "../agents/pid-namespace.js";
+import { type SeenProcess, watchProcesses } from "../agents/test-support/watch-processes.js";
 import { silentLog } from "../bridge/log.js";
-import { startFakeControlPlane } from "../bridge/test-support/fake-control-plane.js";
+import {
+  type FakeControlPlaneOptions,
+  startFakeControlPlane,
+} from "../bridge/test-support/fake-control-plane.js";
 import { createGitRemote } from "../bridge/test-support/git-remote.js";
+import { serveGitRemote } from "../bridge/test-support/serve-git-remote.js";
 import { startSandboxHost } from "./start-sandbox-host.js";
 
 const SECRET = "host-secret-0123456789abcdef";
+/** The push token of the attack tests: recognisable wherever it might turn up. */
+const TOKEN = "ghs_UnderstudyAttackTestToken0123456789";
+const BASIC = Buffer.from(`x-access-token:${TOKEN}`).toString("base64");
+
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-it("runs a real session: clone, Claude Code writes CONTRIBUTING.md, commit and push, every event acked", async () => {
+type StageOptions = {
+  script: ModelScript;
+  branch: string;
+  prompt: string;
+  /** Serve the remote over HTTP, demanding `TOKEN` for every request, and hand out `TOKEN`. */
+  tokenRemote?: boolean;
+  controlPlane?: FakeControlPlaneOptions;
+  log?: typeof silentLog;
+};
+
+/** Remote, model server, control plane and sandbox host; POSTs one run and returns its sandbox. */
+async function stage(opts: StageOptions) {
   const root = mkdtempSync(join(tmpdir(), "understudy-e2e-"));
   cleanups.push(() => rmSync(root, { recursive: true, force: true }));
   const remote = createGitRemote(root);
-  const model = await startModelServer(contributingScript());
+  const served = opts.tokenRemote ? await serveGitRemote(remote, { accepts: (p) => p === TOKEN }) : null;
+  if (served) cleanups.push(() => served.close());
+  const model = await startModelServer(opts.script);
   cleanups.push(() => model.close());
-  const cp = await startFakeControlPlane();
+  const cp = await startFakeControlPlane({
+    ...(opts.tokenRemote ? { gitToken: TOKEN } : {}),
+    ...opts.controlPlane,
+  });
   cleanups.push(() => cp.close());
-  const lines: string[] = [];
-  const log = { ...silentLog, info: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
   const host = await startSandboxHost({
     root: join(root, "sandboxes"),
     secret: SECRET,
     modelEnv: { baseUrl: model.url, apiKey: "test-key" },
-    log,
+    log: opts.log ?? silentLog,
   });
   cleanups.push(() => host.close());
 
@@ -44,18 +74,18 @@ it("runs a real session: clone, Claude Code writes CONTRIBUTING.md, commit and p
     controlUrl: cp.url,
     token: cp.token,
     repo: {
-      cloneUrl: remote.url,
+      cloneUrl: served?.url ?? remote.url,
       owner: "acme",
       name: "widgets",
       baseBranch: "main",
-      branch: "understudy/3-contributing",
+      branch: opts.branch,
     },
-    prompt: "Document how to run the tests in a CONTRIBUTING.md",
+    prompt: opts.prompt,
     agent: "claude-code",
     startSeq: 0,
     author: { name: "understudy[bot]", email: "bot@example.com" },
     coAuthor: { name: "Ada Lovelace", email: "ada@example.com" },
-    commitTitle: "Understudy: document how to run the tests",
+    commitTitle: `Understudy: ${opts.prompt.toLowerCase()}`,
     timeLimitMs: 120_000,
   };
   const res = await fetch(`${host.url}/sandboxes`, {
@@ -66,6 +96,45 @@ it("runs a real session: clone, Claude Code writes CONTRIBUTING.md, commit and p
   expect(res.status).toBe(201);
   const { sandboxId } = (await res.json()) as { sandboxId: string };
   const sandbox = host.sandboxes.get(sandboxId)!;
+  return { root, remote, served, model, cp, host, spec, sandbox, sandboxId };
+}
+
+/** A background loop that leaves the agent's process group and session, as in the reported attack. */
+function daemon(body: string, name: string): string {
+  return `setsid nohup sh -c '${body}' ${name} >/dev/null 2>&1 &`;
+}
+
+/** The one process seen running the daemon named `name` whose innermost pid is the one it wrote. */
+function findDaemon(seen: SeenProcess[], name: string, pidFile: string): SeenProcess | undefined {
+  const nsPid = Number(readFileSync(pidFile, "utf8").trim());
+  return seen.find((p) => p.cmdline.endsWith(` ${name}`) && p.nsPids.at(-1) === nsPid);
+}
+
+/** Every file under `dir` whose bytes hold `secret`. */
+function filesHolding(dir: string, secret: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .filter((file) => readFileSync(file).includes(secret));
+}
+
+async function until(check: () => boolean, what: string, tries = 600): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (check()) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+it("runs a real session: clone, Claude Code writes CONTRIBUTING.md, commit and push, every event acked", async () => {
+  const lines: string[] = [];
+  const log = { ...silentLog, info: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+  const { remote, model, cp, spec, sandbox } = await stage({
+    script: contributingScript(),
+    branch: "understudy/3-contributing",
+    prompt: "Document how to run the tests in a CONTRIBUTING.md",
+    log,
+  });
   await sandbox.exited;
 
   expect({ exitCode: sandbox.exitCode, log: lines.filter((l) => /error|fatal/i.test(l)) }).toEqual({
@@ -93,57 +162,33 @@ it("runs a real session: clone, Claude Code writes CONTRIBUTING.md, commit and p
   expect(readdirSync(sandbox.dir)).toEqual(expect.arrayContaining(["repo", "home", "tmp"]));
 });
 
-it("on DELETE, the real bridge stops the agent and still commits and pushes what it wrote", async () => {
-  const root = mkdtempSync(join(tmpdir(), "understudy-e2e-"));
-  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
-  const remote = createGitRemote(root);
-  const model = await startModelServer(bashScript("echo partial > partial.txt && sleep 60"));
-  cleanups.push(() => model.close());
-  const cp = await startFakeControlPlane();
-  cleanups.push(() => cp.close());
-  const host = await startSandboxHost({
-    root: join(root, "sandboxes"),
-    secret: SECRET,
-    modelEnv: { baseUrl: model.url, apiKey: "test-key" },
-    log: silentLog,
-  });
-  cleanups.push(() => host.close());
-
-  const spec: SandboxSpec = {
-    sessionId: cp.sessionId,
-    run: 1,
-    controlUrl: cp.url,
-    token: cp.token,
-    repo: {
-      cloneUrl: remote.url,
-      owner: "acme",
-      name: "widgets",
-      baseBranch: "main",
-      branch: "understudy/4-slow",
-    },
+it("on DELETE, the real bridge stops the agent, still pushes what it wrote, and leaves no process alive", async () => {
+  const watch = watchProcesses(process.pid);
+  cleanups.push(() => watch.stop());
+  const loop = 'echo $$ > "$HOME/../daemon.pid"; while :; do sleep 0.05; done';
+  const aliveAtToken: SeenProcess[][] = [];
+  const { remote, cp, host, spec, sandbox, sandboxId } = await stage({
+    script: bashScript(`${daemon(loop, "understudy-stop-daemon")} echo partial > partial.txt && sleep 60`),
+    branch: "understudy/4-slow",
     prompt: "Take your time",
-    agent: "claude-code",
-    startSeq: 0,
-    author: { name: "understudy[bot]", email: "bot@example.com" },
-    coAuthor: { name: "Ada Lovelace", email: "ada@example.com" },
-    commitTitle: "Understudy: take your time",
-    timeLimitMs: 120_000,
-  };
-  const auth = { authorization: `Bearer ${SECRET}` };
-  const res = await fetch(`${host.url}/sandboxes`, {
-    method: "POST",
-    headers: { ...auth, "content-type": "application/json" },
-    body: JSON.stringify(spec),
+    controlPlane: { onGitToken: () => aliveAtToken.push(watch.alive().filter((p) => p.nsPids.length >= 3)) },
   });
-  const { sandboxId } = (await res.json()) as { sandboxId: string };
-  const sandbox = host.sandboxes.get(sandboxId)!;
-  // Bounded wait for the agent's command to have written its file.
-  for (let i = 0; i < 600 && !existsSync(join(sandbox.dir, "repo", "partial.txt")); i++) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await until(
+    () => existsSync(join(sandbox.dir, "repo", "partial.txt")) && existsSync(join(sandbox.dir, "daemon.pid")),
+    "the agent's command and its daemon",
+  );
+  await until(
+    () => findDaemon(watch.seen(), "understudy-stop-daemon", join(sandbox.dir, "daemon.pid")) !== undefined,
+    "the daemon to be seen",
+  );
 
-  const del = await fetch(`${host.url}/sandboxes/${sandboxId}`, { method: "DELETE", headers: auth });
+  const del = await fetch(`${host.url}/sandboxes/${sandboxId}`, {
+    method: "DELETE",
+    headers: { authorization: `Bearer ${SECRET}` },
+  });
   expect(del.status).toBe(204);
+  // Checked at once: no process of the run (bridge, CLI, shell, daemon) outlives the DELETE.
+  expect(watch.alive()).toEqual([]);
   // The bridge finished on SIGTERM by itself, within the grace, with every event acknowledged.
   expect({ exitCode: sandbox.exitCode, signal: sandbox.signal }).toEqual({ exitCode: 0, signal: null });
   const last = cp.events().at(-1);
@@ -152,4 +197,89 @@ it("on DELETE, the real bridge stops the agent and still commits and pushes what
     /^Stopped: the sandbox was shut down/,
   );
   expect(remote.git(["show", `refs/heads/${spec.repo.branch}:partial.txt`])).toBe("partial");
+  // The stopped agent's namespace was empty before the bridge asked for the push token.
+  expect(aliveAtToken).toHaveLength(2);
+  expect(aliveAtToken[1]).toEqual([]);
+});
+
+it("an agent's setsid daemon cannot steal the push token: it is dead before the bridge asks for one", async () => {
+  // The attack needs the namespace; without one `umount /proc` would act on the host's.
+  expect(inPidNamespace({ command: "true", args: [] })).not.toBeNull();
+  const watch = watchProcesses(process.pid);
+  cleanups.push(() => watch.stop());
+  const name = "understudy-attack-daemon";
+  // Bracketed letters keep the loop's own command line from matching its pattern.
+  const pattern = "x-access-toke[n]|gh[s]_|Authorizatio[n]|eC1hY2Nlc3MtdG9rZW4[6]";
+  const loop = [
+    'D="$HOME/.."',
+    "umount /proc 2>/dev/null",
+    'echo $$ > "$D/daemon.pid"',
+    "end=$(( $(date +%s) + 60 ))",
+    'while [ "$(date +%s)" -lt "$end" ]; do',
+    // One grep over every readable environ and cmdline per scan: quick enough to catch a short git.
+    `  grep -ahE "${pattern}" /proc/[0-9]*/environ /proc/[0-9]*/cmdline >> "$D/loot.txt" 2>/dev/null`,
+    '  echo "$(date +%s)" > "$D/daemon.alive"',
+    "  sleep 0.05",
+    "done",
+  ].join("\n");
+  // What the bridge and the remote see at the moments the token is in play.
+  const aliveAtToken: SeenProcess[][] = [];
+  const inAgentNamespace = () => watch.alive().filter((p) => p.nsPids.length >= 3);
+  const { remote, served, cp, spec, sandbox } = await stage({
+    script: bashScript(`${daemon(loop, name)} echo change > change.txt; sleep 1; echo started`),
+    branch: "understudy/5-attack",
+    prompt: "Change something",
+    tokenRemote: true,
+    controlPlane: { onGitToken: () => aliveAtToken.push(inAgentNamespace()) },
+  });
+  await until(() => existsSync(join(sandbox.dir, "daemon.alive")), "the daemon's first scan");
+  const pidFile = join(sandbox.dir, "daemon.pid");
+  await until(() => findDaemon(watch.seen(), name, pidFile) !== undefined, "the daemon to be seen");
+  await sandbox.exited;
+  watch.stop();
+
+  // The push went through, with the token, to a remote that accepts nothing else.
+  const events = cp.events();
+  expect(events.find((e) => e.type === "push_complete")?.data).toMatchObject({ pushed: true });
+  expect(remote.git(["show", `refs/heads/${spec.repo.branch}:change.txt`])).toBe("change");
+  expect(served?.requests.some((r) => r.accepted && r.path.endsWith("/git-receive-pack"))).toBe(true);
+  expect(cp.gitTokens).toEqual([TOKEN, TOKEN]);
+  // It found nothing: not the token, not its Basic form.
+  const loot = existsSync(join(sandbox.dir, "loot.txt"))
+    ? readFileSync(join(sandbox.dir, "loot.txt"), "utf8")
+    : "";
+  expect(loot).not.toContain(TOKEN);
+  expect(loot).not.toContain(BASIC);
+  // The daemon ran (see above), and was dead by the time the push token was handed out (the second).
+  expect(aliveAtToken[1]).toEqual([]);
+  expect(watch.alive()).toEqual([]);
+  // And the token is in no file the run left.
+  expect(filesHolding(sandbox.dir, TOKEN)).toEqual([]);
+  expect(filesHolding(sandbox.dir, BASIC)).toEqual([]);
+});
+
+it("gives the agent an environment with no GitHub token, sandbox token or host secret", async () => {
+  const dump = [
+    `tr "\\000" "\\n" < /proc/self/environ > "$HOME/../shell-env.txt"`,
+    `tr "\\000" "\\n" < /proc/1/environ > "$HOME/../agent-env.txt"`,
+    `tr "\\000" " " < /proc/1/cmdline > "$HOME/../agent-cmdline.txt"`,
+  ].join("; ");
+  const { cp, sandbox } = await stage({
+    script: bashScript(dump),
+    branch: "understudy/6-env",
+    prompt: "Show your environment",
+    tokenRemote: true,
+  });
+  await sandbox.exited;
+
+  const shellEnv = readFileSync(join(sandbox.dir, "shell-env.txt"), "utf8");
+  const agentEnv = readFileSync(join(sandbox.dir, "agent-env.txt"), "utf8");
+  // PID 1 of the agent's namespace is the CLI itself.
+  expect(readFileSync(join(sandbox.dir, "agent-cmdline.txt"), "utf8")).toMatch(/claude\.exe -p /);
+  expect(agentEnv).toContain(`HOME=${join(sandbox.dir, "home")}`);
+  expect(cp.gitTokens).toEqual([TOKEN]); // the clone's; nothing changed, so no push
+  for (const text of [shellEnv, agentEnv]) {
+    for (const secret of [TOKEN, BASIC, cp.token, SECRET]) expect(text).not.toContain(secret);
+    expect(text).not.toMatch(/GIT_CONFIG|GITHUB|GH_TOKEN|ghs_|x-access-token/);
+  }
 });

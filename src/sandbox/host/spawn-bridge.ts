@@ -1,5 +1,5 @@
 /**
- * Starts one bridge process for one run, in its own directory and process group, with the spec on
+ * Starts one bridge process for one run, in its own directory and PID namespace, with the spec on
  * stdin. The directory stays after the process exits: whatever the run left there (a commit that
  * could not be pushed, for instance) is never deleted by the host.
  */
@@ -12,9 +12,10 @@ import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { redact } from "../../core/redact.js";
 import type { SandboxSpec } from "../../core/wire.js";
+import { inPidNamespace } from "../agents/pid-namespace.js";
+import { type ProcessStopper, processStopper } from "../agents/process-stopper.js";
 import type { BridgeLog } from "../bridge/log.js";
 import type { ModelEnv } from "../bridge/run-bridge.js";
-import { processGroupsUnder, signalGroups } from "./process-tree.js";
 
 export type BridgeCommand = { command: string; args: string[] };
 
@@ -24,7 +25,10 @@ export type Sandbox = {
   run: number;
   /** The sandbox directory: repo/, home/, tmp/. Kept after exit. */
   dir: string;
+  /** The spawned process: `unshare` where the bridge runs in a PID namespace, else the bridge. */
   pid: number;
+  /** Stops the bridge and everything under it (see killSandbox). */
+  stopper: ProcessStopper;
   startedAt: string;
   running: boolean;
   exitCode: number | null;
@@ -66,16 +70,26 @@ export async function spawnBridge(spec: SandboxSpec, opts: SpawnBridgeOptions): 
   if (opts.modelEnv.baseUrl) env.ANTHROPIC_BASE_URL = opts.modelEnv.baseUrl;
   if (opts.modelEnv.apiKey) env.ANTHROPIC_API_KEY = opts.modelEnv.apiKey;
 
-  // Where bubblewrap would go: wrapping `command` as `bwrap --die-with-parent --unshare-pid
-  // --unshare-ipc --ro-bind / / --bind <dir> <dir> --dev /dev --proc /proc -- <command> <args>` would
-  // give the run its own PID namespace and a read-only view of everything but its directory.
-  const { command, args } = opts.command ?? defaultBridgeCommand();
+  // The bridge is PID 1 of a namespace of its own: when it exits, or is killed on a stop, the kernel
+  // ends everything the run started, daemons included. Where no namespace can be made, the host
+  // falls back to killing the process tree it can still see, and says so. (The namespace does not
+  // isolate the filesystem: bubblewrap's read-only binds would, wrapped around the same command.)
+  const direct = opts.command ?? defaultBridgeCommand();
+  const isolated = inPidNamespace(direct);
+  if (!isolated) {
+    opts.log.warn(
+      `[sandbox ${id}] PID namespaces are not available here: a process the run puts in the background ` +
+        "with setsid can outlive a stop",
+    );
+  }
+  const { command, args } = isolated ?? direct;
   const child = spawn(command, args, { cwd: dir, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
   if (child.pid === undefined) {
     const err = await new Promise<Error>((resolve) => child.once("error", resolve));
     throw new Error(`could not start the bridge: ${err.message}`);
   }
   const pid = child.pid;
+  const stopper = processStopper(pid, isolated !== null);
 
   let markExited!: () => void;
   const sandbox: Sandbox = {
@@ -84,6 +98,7 @@ export async function spawnBridge(spec: SandboxSpec, opts: SpawnBridgeOptions): 
     run: spec.run,
     dir,
     pid,
+    stopper,
     startedAt: new Date().toISOString(),
     running: true,
     exitCode: null,
@@ -104,8 +119,7 @@ export async function spawnBridge(spec: SandboxSpec, opts: SpawnBridgeOptions): 
     sandbox.running = false;
     sandbox.exitCode = code;
     sandbox.signal = signal;
-    // Whatever the run left behind in the bridge's group (a background server) goes with it.
-    signalGroups([pid], "SIGKILL");
+    stopper.exited();
     opts.log.info(`[sandbox ${id}] exited (${signal ?? `code ${code}`}); its directory stays at ${dir}`);
     markExited();
   });
@@ -116,9 +130,9 @@ export async function spawnBridge(spec: SandboxSpec, opts: SpawnBridgeOptions): 
 }
 
 /**
- * Stops a sandbox: SIGTERM to every process group under it (the bridge then aborts the agent and
- * commits), SIGKILL to whatever is left after `graceMs`. Resolves once the bridge has exited or a
- * bounded wait after SIGKILL has passed.
+ * Stops a sandbox: SIGTERM to the bridge (it then stops the agent, commits and pushes), SIGKILL to
+ * it and everything under it after `graceMs`. Resolves once the bridge has exited or a bounded wait
+ * after SIGKILL has passed; in a PID namespace its exit means no process of the run is left.
  */
 export async function killSandbox(sandbox: Sandbox, graceMs: number): Promise<void> {
   const sleep = (ms: number) =>
@@ -129,11 +143,9 @@ export async function killSandbox(sandbox: Sandbox, graceMs: number): Promise<vo
         resolve();
       });
     });
-  // Snapshot before signalling: once the bridge dies, its orphans can no longer be traced to it.
-  const groups = sandbox.running ? processGroupsUnder(sandbox.pid) : new Set([sandbox.pid]);
-  signalGroups(groups, "SIGTERM");
+  if (!sandbox.running) return;
+  sandbox.stopper.terminate();
   await sleep(graceMs);
-  if (sandbox.running) for (const g of processGroupsUnder(sandbox.pid)) groups.add(g);
-  signalGroups(groups, "SIGKILL");
+  if (sandbox.running) sandbox.stopper.kill();
   await sleep(5_000);
 }

@@ -1,11 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import type { SandboxSpec } from "../../core/wire.js";
+import { type ProcessWatch, watchProcesses } from "../agents/test-support/watch-processes.js";
 import { silentLog } from "../bridge/log.js";
-import { isAlive } from "./process-tree.js";
 import { type SandboxHost, type SandboxHostOptions, startSandboxHost } from "./start-sandbox-host.js";
+import { fakeBridgeCommand } from "./test-support/fake-bridge-command.js";
 
 const SECRET = "host-secret-0123456789abcdef";
 const cleanups: Array<() => unknown> = [];
@@ -13,42 +14,18 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/**
- * Stands in for the bridge: records its stdin, starts a grandchild in a process group of its own (as
- * the agent runner does with the agent CLI), and ignores SIGTERM so that the host has to escalate.
- */
-const FAKE_BRIDGE = `
-import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
-process.on("SIGTERM", () => {});
-let input = "";
-process.stdin.setEncoding("utf8");
-process.stdin.on("data", (c) => { input += c; });
-process.stdin.on("end", () => {
-  writeFileSync("spec.json", input);
-  const g = spawn(process.execPath, ["-e", "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"], {
-    detached: true, stdio: "ignore",
-  });
-  writeFileSync("pids.json", JSON.stringify({ bridge: process.pid, grandchild: g.pid }));
-  console.log("fake bridge ready");
-});
-setInterval(() => {}, 1000);
-`;
-
 async function start(
   overrides: Partial<SandboxHostOptions> = {},
 ): Promise<{ host: SandboxHost; root: string }> {
   const root = mkdtempSync(join(tmpdir(), "understudy-host-"));
   cleanups.push(() => rmSync(root, { recursive: true, force: true }));
-  const script = join(root, "fake-bridge.mjs");
-  writeFileSync(script, FAKE_BRIDGE);
   const host = await startSandboxHost({
     root: join(root, "sandboxes"),
     secret: SECRET,
     modelEnv: { baseUrl: "http://127.0.0.1:9", apiKey: "sk-ant-test-model-key" },
     log: silentLog,
     killGraceMs: 300,
-    bridgeCommand: { command: process.execPath, args: [script] },
+    bridgeCommand: fakeBridgeCommand(root),
     ...overrides,
   });
   cleanups.push(() => host.close());
@@ -93,12 +70,15 @@ async function eventually<T>(read: () => T | undefined, tries = 200): Promise<T>
   throw new Error("condition not met");
 }
 
-const readPids = (dir: string) =>
-  eventually(() =>
-    existsSync(join(dir, "pids.json"))
-      ? (JSON.parse(readFileSync(join(dir, "pids.json"), "utf8")) as { bridge: number; grandchild: number })
-      : undefined,
+/** Records every process the test starts; bounded wait until the fake bridge's daemon is up. */
+async function watchUntilDaemon(): Promise<ProcessWatch> {
+  const watch = watchProcesses(process.pid);
+  cleanups.push(() => watch.stop());
+  await eventually(() =>
+    watch.seen().some((p) => p.cmdline.endsWith("fake-bridge-daemon")) ? true : undefined,
   );
+  return watch;
+}
 
 it("answers /healthz without a secret", async () => {
   const { host } = await start();
@@ -138,12 +118,17 @@ it("spawns the bridge with the spec on stdin only, and DELETE kills its whole pr
   expect(existsSync(join(sandbox.dir, "home"))).toBe(true);
   expect(existsSync(join(sandbox.dir, "tmp"))).toBe(true);
 
-  const pids = await readPids(sandbox.dir);
-  expect(pids.bridge).toBe(sandbox.pid);
+  const watch = await watchUntilDaemon();
+  const bridge = watch
+    .seen()
+    .find((p) => p.cmdline.endsWith("fake-bridge.mjs") && !p.cmdline.startsWith("unshare"));
+  // The bridge is PID 1 of a namespace of its own, under `unshare`, which is what the host spawned.
+  expect(bridge?.nsPids).toEqual([expect.any(Number), 1]);
+  expect(readFileSync(`/proc/${sandbox.pid}/comm`, "utf8").trim()).toBe("unshare");
   expect(JSON.parse(readFileSync(join(sandbox.dir, "spec.json"), "utf8"))).toEqual(spec);
   // The token is in neither the command line nor the environment of the bridge.
-  const cmdline = readFileSync(`/proc/${pids.bridge}/cmdline`, "utf8");
-  const environ = readFileSync(`/proc/${pids.bridge}/environ`, "utf8");
+  const cmdline = readFileSync(`/proc/${bridge?.pid}/cmdline`, "utf8");
+  const environ = readFileSync(`/proc/${bridge?.pid}/environ`, "utf8");
   for (const text of [cmdline, environ]) {
     expect(text).not.toContain(spec.token);
     expect(text).not.toContain(SECRET);
@@ -155,15 +140,16 @@ it("spawns the bridge with the spec on stdin only, and DELETE kills its whole pr
       .status,
   ).toBe(200);
 
+  const started = Date.now();
   const del = await fetch(`${host.url}/sandboxes/${sandboxId}`, {
     method: "DELETE",
     headers: { authorization: `Bearer ${SECRET}` },
   });
   expect(del.status).toBe(204);
   expect(sandbox.running).toBe(false);
-  expect(sandbox.signal).toBe("SIGKILL"); // it ignored SIGTERM
-  await eventually(() => (isAlive(pids.grandchild) ? undefined : true));
-  expect(isAlive(pids.bridge)).toBe(false);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(300); // it ignored SIGTERM: the grace ran out
+  // Checked at once: DELETE answers after the namespace is empty, the setsid daemon included.
+  expect(watch.alive()).toEqual([]);
   // The work directory stays.
   expect(existsSync(join(sandbox.dir, "spec.json"))).toBe(true);
   expect(
@@ -183,8 +169,11 @@ it("kills every running sandbox on close", async () => {
     const res = await post(host, { ...spec, run });
     ids.push(((await res.json()) as { sandboxId: string }).sandboxId);
   }
-  const all = await Promise.all(ids.map((id) => readPids(host.sandboxes.get(id)!.dir)));
+  const watch = await watchUntilDaemon();
+  await eventually(() =>
+    watch.seen().filter((p) => p.cmdline.endsWith("fake-bridge-daemon")).length === 2 ? true : undefined,
+  );
   await host.close();
   for (const id of ids) expect(host.sandboxes.get(id)?.running).toBe(false);
-  for (const { grandchild } of all) await eventually(() => (isAlive(grandchild) ? undefined : true));
+  expect(watch.alive()).toEqual([]);
 });

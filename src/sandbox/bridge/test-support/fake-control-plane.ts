@@ -26,6 +26,10 @@ export type FakeControlPlaneOptions = {
   intercept?: Intercept;
   /** Answer the git-token route with this status instead of a token. */
   gitTokenStatus?: number;
+  /** Hand out this token every time, instead of a random `ghs_` one (to look for it afterwards). */
+  gitToken?: string;
+  /** Runs before each git token is handed out; `index` counts from 0. */
+  onGitToken?(index: number): void;
 };
 
 export type FakeControlPlane = {
@@ -85,7 +89,8 @@ export async function startFakeControlPlane(opts: FakeControlPlaneOptions = {}):
         res.writeHead(opts.gitTokenStatus).end("no token for you");
         return;
       }
-      const gitToken = `ghs_${randomBytes(18).toString("hex")}`;
+      opts.onGitToken?.(gitTokens.length);
+      const gitToken = opts.gitToken ?? `ghs_${randomBytes(18).toString("hex")}`;
       gitTokens.push(gitToken);
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ token: gitToken, expiresAt: new Date(Date.now() + 3_600_000).toISOString() }));
