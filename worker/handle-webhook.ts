@@ -8,10 +8,13 @@
 import { verify } from "@octokit/webhooks-methods";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { redactDeep } from "../src/core/redact.js";
 import { classifyWebhook } from "../src/github/classify-webhook.js";
 import { parseConfig } from "./config.js";
 import { ledgerFor } from "./delivery-ledger.js";
 import type { Env } from "./env.js";
+
+const SIGNATURE = /^sha256=[0-9a-f]{64}$/;
 
 /** GitHub caps webhook payloads at 25 MB and does not deliver larger ones. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
@@ -41,7 +44,13 @@ export async function handleWebhook(c: Context<{ Bindings: Env }>): Promise<Resp
   const name = c.req.header("x-github-event");
   const signature = c.req.header("x-hub-signature-256");
   const body = await c.req.text();
-  if (!signature || !(await verify(secret, body, signature).catch(() => false))) {
+  // GitHub always sends this exact form; the library's parser would also accept looser ones.
+  if (!signature || !SIGNATURE.test(signature)) {
+    throw new HTTPException(401, { message: "signature does not match the webhook secret" });
+  }
+  // GitHub never delivers an empty body (and the library cannot verify one).
+  if (body === "") throw new HTTPException(400, { message: "body is empty" });
+  if (!(await verify(secret, body, signature).catch(() => false))) {
     throw new HTTPException(401, { message: "signature does not match the webhook secret" });
   }
   if (!id || !name) throw new HTTPException(400, { message: "missing X-GitHub-Delivery or X-GitHub-Event" });
@@ -64,7 +73,8 @@ export async function handleWebhook(c: Context<{ Bindings: Env }>): Promise<Resp
       deliveryId: id,
       triggerKey: decision.trigger.key,
       name,
-      payload: keptFields(payload as Record<string, unknown>),
+      // Stored until processed: a token someone pasted into a comment is not kept at rest.
+      payload: redactDeep(keptFields(payload as Record<string, unknown>)),
       publicUrl: config.PUBLIC_URL ?? new URL(c.req.url).origin,
     });
   } catch (error) {

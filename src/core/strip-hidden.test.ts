@@ -14,7 +14,10 @@ describe("stripHidden", () => {
     ["bidi marks, the Arabic letter mark included", "\u200E\u200F\u061C"],
     ["interlinear annotation characters", "\uFFF9\uFFFA\uFFFB"],
     ["BOM, soft hyphen, invisible operators", "\uFEFF\u00AD\u2061\u2062\u2063\u2064"],
-    ["tag characters", "\u{E0001}\u{E0069}\u{E0067}\u{E007F}"],
+    [
+      "tag characters, and the unassigned U+E0000 beside them",
+      "\u{E0000}\u{E0001}\u{E0069}\u{E0067}\u{E007F}",
+    ],
     ["fillers and the combining grapheme joiner", "\u3164\u115F\u1160\uFFA0\u034F"],
     ["variation selectors", "\uFE0F\u180B\u{E0100}"],
   ])("removes %s", (_name, chars) => {

@@ -7,11 +7,12 @@
  * bidi embeddings, overrides, isolates and marks such as U+061C, the interlinear annotation
  * characters U+FFF9–U+FFFB, BOM, soft hyphen, tag characters U+E0000–U+E007F, …), the combining
  * grapheme joiner U+034F, the Hangul and halfwidth fillers (U+115F, U+1160, U+3164, U+FFA0), the
- * Mongolian free variation selectors and the variation selectors, which render as nothing.
+ * Mongolian free variation selectors and the variation selectors, which render as nothing: every
+ * Default_Ignorable_Code_Point, unassigned ones included (U+E0000, U+E0080–U+E0FFF), since a
+ * renderer that does not know them shows nothing either.
  */
 const HTML_COMMENT = /<!--[\s\S]*?(?:-->|$)/g;
-// Alternatives rather than one class: the selectors and U+034F combine with what precedes them.
-const INVISIBLE = /\p{Cf}|[\u115F\u1160\u3164\uFFA0]|\u034F|\p{Variation_Selector}/gu;
+const INVISIBLE = /\p{Cf}|\p{Default_Ignorable_Code_Point}/gu;
 
 export function stripHidden(text: string): string {
   return text.replace(HTML_COMMENT, "").replace(INVISIBLE, "");

@@ -5,6 +5,7 @@
 import type { ApplicationFunction, Context } from "probot";
 import { redact } from "../core/redact.js";
 import type { StartSessionRequest } from "../core/start-session-request.js";
+import { stripHidden } from "../core/strip-hidden.js";
 import { buildPrompt } from "./build-prompt.js";
 import { classifyWebhook } from "./classify-webhook.js";
 import { hasWriteAccess } from "./has-write-access.js";
@@ -73,7 +74,8 @@ async function onIssueComment(context: Context<"issue_comment.created">, deps: A
       htmlUrl: repository.html_url,
       defaultBranch: repository.default_branch,
     },
-    issue: { number: issue.number, title: issue.title, isPullRequest },
+    // The title is shown in the transcript and status comment: what a reader sees is what is stored.
+    issue: { number: issue.number, title: redact(stripHidden(issue.title)), isPullRequest },
     trigger: { commentId: comment.id, htmlUrl: comment.html_url },
     requester: { login, id: comment.user?.id ?? sender.id },
     task,

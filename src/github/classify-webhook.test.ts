@@ -6,11 +6,20 @@ const payload = (over: { body?: string; type?: string; action?: string } = {}) =
   comment: {
     id: 77,
     body: over.body ?? "@understudy fix it",
-    user: { login: "octocat", type: over.type ?? "User" },
+    html_url: "https://github.com/o/r/issues/3#issuecomment-77",
+    user: { login: "octocat", id: 1, type: over.type ?? "User" },
   },
-  issue: { number: 3 },
-  repository: { id: 9 },
-  sender: { login: "octocat", type: over.type ?? "User" },
+  issue: { number: 3, title: "Fix it", body: null },
+  repository: {
+    id: 9,
+    name: "r",
+    full_name: "o/r",
+    owner: { login: "o", id: 2, type: "User" },
+    clone_url: "https://github.com/o/r.git",
+    html_url: "https://github.com/o/r",
+    default_branch: "main",
+  },
+  sender: { login: "octocat", id: 1, type: over.type ?? "User" },
   installation: { id: 1 },
 });
 
@@ -37,6 +46,12 @@ describe("classifyWebhook", () => {
     ["a deletion", "issue_comment", payload({ action: "deleted" }), "only new comments trigger"],
     ["another event", "star", {}, "event star does not trigger"],
     ["a malformed payload", "issue_comment", { action: "created" }, "not an issue_comment event"],
+    [
+      "a payload missing what the handler reads",
+      "issue_comment",
+      { ...payload(), repository: { ...payload().repository, owner: null } },
+      "not an issue_comment event",
+    ],
   ])("ignores %s with a reason", (_n, name, p, reason) => {
     const c = classifyWebhook(name, p, "understudy");
     expect(c.accepted).toBe(false);

@@ -6,18 +6,36 @@
 import { z } from "zod";
 import { type Mention, parseMention } from "../core/parse-mention.js";
 
-/** The subset of the issue_comment payload this decision relies on. */
+const Account = z.object({ login: z.string(), id: z.number().int(), type: z.string() });
+
+/**
+ * The subset of the issue_comment payload that this decision and the app's handler rely on: a
+ * delivery of another shape is answered as ignored here, never accepted and then failed later.
+ */
 const IssueCommentPayload = z.object({
   action: z.string(),
   comment: z.object({
     id: z.number().int().positive(),
     body: z.string().nullable(),
-    user: z.object({ login: z.string(), type: z.string() }).nullable(),
+    html_url: z.string(),
+    user: Account.nullable(),
   }),
-  issue: z.object({ number: z.number().int().positive() }),
-  repository: z.object({ id: z.number().int() }),
-  sender: z.object({ login: z.string(), type: z.string() }),
-  installation: z.object({ id: z.number() }).optional(),
+  issue: z.object({
+    number: z.number().int().positive(),
+    title: z.string(),
+    body: z.string().nullable().optional(),
+  }),
+  repository: z.object({
+    id: z.number().int(),
+    name: z.string(),
+    full_name: z.string(),
+    owner: Account,
+    clone_url: z.string().url(),
+    html_url: z.string().url(),
+    default_branch: z.string().min(1),
+  }),
+  sender: Account,
+  installation: z.object({ id: z.number().int().positive() }).optional(),
 });
 
 /**

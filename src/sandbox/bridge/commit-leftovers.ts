@@ -1,14 +1,20 @@
 /**
  * Commits whatever the agent left uncommitted, so no run ends with work that exists only on disk.
  */
+import { redact } from "../../core/redact.js";
 import type { SandboxSpec } from "../../core/wire.js";
 import { git } from "./git.js";
 
 export type CommitResult = { committed: boolean; headSha: string; commitsAhead: number };
 
-/** Builds `title`, a short body and the Co-authored-by trailer (GitHub's documented trailer format). */
+/**
+ * Builds `title`, a short body and the Co-authored-by trailer (GitHub's documented trailer format).
+ * Redacted: the body quotes the agent's summary, which may repeat a credential it saw.
+ */
 export function commitMessage(spec: SandboxSpec, body: string): string {
-  return `${spec.commitTitle}\n\n${body.trim()}\n\nCo-authored-by: ${spec.coAuthor.name} <${spec.coAuthor.email}>`;
+  return redact(
+    `${spec.commitTitle}\n\n${body.trim()}\n\nCo-authored-by: ${spec.coAuthor.name} <${spec.coAuthor.email}>`,
+  );
 }
 
 export async function commitLeftovers(
