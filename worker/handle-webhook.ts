@@ -2,8 +2,8 @@
  * POST /api/github/webhooks: verify, parse, hand off, answer. The signature check fails closed (no
  * secret configured → refuse) and uses the Octokit library's constant-time verify. A delivery that can
  * trigger is claimed in the delivery ledger (once per X-GitHub-Delivery, across all sessions) and
- * stored in its session's Durable Object, which deduplicates by trigger and does the rest: nothing is
- * left running in this request after it answers, so nothing can be lost with its context.
+ * stored in its session's Durable Object, which deduplicates by trigger and does the rest in its own
+ * request (asked for in waitUntil) or its alarm: nothing that matters depends on this request.
  */
 import { verify } from "@octokit/webhooks-methods";
 import type { Context } from "hono";
@@ -92,6 +92,15 @@ export async function handleWebhook(c: Context<{ Bindings: Env }>): Promise<Resp
   if (outcome === "duplicate") {
     return c.json({ duplicate: "this comment was already received in another delivery", delivery: id }, 200);
   }
+  // Stored: GitHub can have its answer. The handling runs in the object's own request; should this
+  // one be cut short, the object's alarm handles the delivery instead.
+  c.executionCtx.waitUntil(
+    session.process().catch((error) => {
+      console.error(
+        JSON.stringify({ msg: "handling deferred to the alarm", delivery: id, error: String(error) }),
+      );
+    }),
+  );
   return c.json({ accepted: true, delivery: id }, 202);
 }
 

@@ -15,18 +15,25 @@ import { clearTimers, setTimer } from "./timers.js";
 
 export const MAX_INBOX_ATTEMPTS = 8;
 
-/** If the handling started right away is lost (the object evicted mid-way), the alarm picks it up. */
-const SAFETY_DELAY_MS = 30_000;
+/**
+ * The Worker asks for the handling right after storing (SessionDO.process, in its waitUntil); if that
+ * call is lost (the Worker's request cancelled, the object evicted mid-way), the alarm picks it up.
+ */
+const SAFETY_DELAY_MS = 15_000;
 
 export type ReceiveOutcome = "queued" | "duplicate";
 
 export type WebhookRunner = (event: { id: string; name: string; payload: unknown }) => Promise<void>;
 
-/** Stores a delivery (deduplicated by delivery id and by trigger) and starts handling it. */
+/**
+ * Stores a delivery (deduplicated by delivery id and by trigger). The handling is not started from
+ * here: work a Durable Object leaves running after the request that started it has returned waits
+ * for the object's next event in workerd (its timers and I/O were seen to stall for seconds), so it
+ * runs in a request of its own (SessionDO.process) or in the alarm.
+ */
 export async function receiveDelivery(d: SessionDeps, input: InboxInput): Promise<ReceiveOutcome> {
   if (!d.store.enqueue(input, d.now())) return "duplicate";
   await setTimer(d, "inbox", d.now() + SAFETY_DELAY_MS);
-  void d.processInbox();
   return "queued";
 }
 

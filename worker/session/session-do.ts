@@ -75,6 +75,11 @@ export class SessionDO extends DurableObject<Env> {
     return receiveDelivery(this.deps, delivery);
   }
 
+  /** RPC from the Worker, right after receive: handles the due deliveries, in this request. */
+  async process(): Promise<void> {
+    await this.deps.processInbox();
+  }
+
   /** RPC from the Worker: what the transcript page renders. */
   async transcript(): Promise<{ view: SessionView; events: Event[] } | null> {
     const s = this.deps.store.getSession();
