@@ -266,9 +266,10 @@ export async function failRun(d: SessionDeps, reason: string): Promise<void> {
   );
   settle(d, "failed", { pr: s.pr, error: reason, summary: null });
   await clearTimers(d, "silence", "deadline", "comment", "finish");
+  // The terminal comment first: stopping a sandbox waits for its processes to go (seconds).
+  await writeCommentNow(d);
   if (s.sandboxId)
     await d.provider.stop(s.sandboxId).catch((e) => d.log("sandbox stop failed", { error: String(e) }));
-  await writeCommentNow(d);
 }
 
 export async function onTimers(d: SessionDeps, names: readonly string[]): Promise<void> {
