@@ -11,10 +11,17 @@ import { requestPolicy } from "../../src/github/request-policy.js";
 import type { Config } from "../config.js";
 import type { GitHubClient } from "./session-deps.js";
 
-const UnderstudyOctokit = ProbotOctokit.plugin(requestPolicy()).defaults({
-  throttle: { enabled: false },
-  retry: { enabled: false },
-});
+/**
+ * Probot hands every Octokit it builds its own throttle options, which would replace a plain
+ * `{ throttle: { enabled: false } }` default; the function form applies ours last, so they win.
+ */
+export const UnderstudyOctokit = ProbotOctokit.plugin(requestPolicy()).defaults(
+  (options: Record<string, unknown>) => ({
+    ...options,
+    throttle: { ...(options.throttle as object | undefined), enabled: false },
+    retry: { enabled: false },
+  }),
+);
 
 export type GitHubClients = {
   probot: Probot;
