@@ -23,12 +23,6 @@ export type RequestPolicyOptions = {
   sleep?: (ms: number) => Promise<void>;
 };
 
-type RequestOptions = { method?: string; url?: string; [key: string]: unknown };
-type Request = (options: RequestOptions) => Promise<unknown>;
-type Hookable = {
-  hook: { wrap(name: "request", fn: (request: Request, options: RequestOptions) => unknown): void };
-};
-
 /** An error from GitHub, with how long to wait before the next try when that is known. */
 export type RetryableFailure = Error & GitHubFailure & { retryAfterMs?: number };
 

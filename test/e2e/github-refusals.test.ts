@@ -92,7 +92,7 @@ describe("GitHub refusals", () => {
       if (c.user !== stack.github.app.botLogin || c.issueNumber !== issueNumber) return;
       stack.github.events.off("comment_created", deleteFirst);
       // Deleted while the run goes on: the next edit gets GitHub's 404.
-      const i = stack.github.state.comments.findIndex((x) => x === c);
+      const i = stack.github.state.comments.indexOf(c as (typeof stack.github.state.comments)[number]);
       if (i >= 0) stack.github.state.comments.splice(i, 1);
     };
     stack.github.events.on("comment_created", deleteFirst);

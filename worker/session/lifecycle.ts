@@ -182,7 +182,7 @@ export const MAX_FINISH_FAILURES = 10;
  */
 export async function completeFinish(d: SessionDeps): Promise<void> {
   const s = d.store.getSession();
-  if (!s || s.status !== "finishing") return;
+  if (s?.status !== "finishing") return;
   const events = d.store.events(s.run);
   const exec = last(events, "execution_complete");
   const push = last(events, "push_complete");
