@@ -55,7 +55,7 @@ export class ConfigError extends Error {
 export function parseConfig(env: Record<string, unknown>): Config {
   const result = Config.safeParse(env);
   if (!result.success) {
-    throw new ConfigError(`Understudy is misconfigured:\n${configProblems(env).join("\n")}`);
+    throw new ConfigError(`Understudy is misconfigured:\n${describeIssues(result.error).join("\n")}`);
   }
   return result.data;
 }
@@ -63,8 +63,10 @@ export function parseConfig(env: Record<string, unknown>): Config {
 /** Every setting that cannot work, one line each naming the setting: empty when the config is good. */
 export function configProblems(env: Record<string, unknown>): string[] {
   const result = Config.safeParse(env);
-  if (result.success) return [];
-  return result.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`);
+  return result.success ? [] : describeIssues(result.error);
 }
+
+const describeIssues = (error: z.ZodError): string[] =>
+  error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`);
 
 export const linkSecret = (c: Config): string => c.LINK_SECRET ?? `transcript-links:${c.WEBHOOK_SECRET}`;

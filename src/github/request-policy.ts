@@ -77,7 +77,11 @@ function asFailure(error: unknown): GitHubFailure {
   };
 }
 
-/** The wait GitHub asked for on a failure the policy gave back to the caller, if any. */
+/**
+ * How long to wait before trying again a request the policy gave up on in place; undefined when
+ * trying again cannot help (an answer such as 404 or 422, or an error that did not come from GitHub).
+ * Callers that retry from an alarm decide with this alone.
+ */
 export function retryAfterOf(error: unknown): number | undefined {
   const ms = (error as RetryableFailure | undefined)?.retryAfterMs;
   return typeof ms === "number" ? ms : undefined;

@@ -104,4 +104,44 @@ describe("GitHub refusals", () => {
     expect(creates).toHaveLength(2);
     expect(comment.id).toBe(botCommentsOn(issueNumber)[0]?.id);
   }, 120_000);
+
+  it("handles a delivery from the session's alarm when GitHub refuses longer than in-place retries last", async () => {
+    const issueNumber = stack.createIssue("Permission check refused for a while");
+    const permission = /\/collaborators\/[^/]+\/permission$/;
+    // Six refusals: more than the four in-place attempts, so the inbox retries from the alarm.
+    stack.github.injectFault({
+      method: "GET",
+      path: permission,
+      times: 6,
+      status: 502,
+      message: "Server Error",
+    });
+    await stack.comment(TASK, { issueNumber });
+    await finalWithPr(issueNumber);
+    expect(refused("GET", permission)).toHaveLength(6);
+  }, 120_000);
+
+  it("drops a delivery GitHub answers with a refusal that a retry cannot change, without trying again", async () => {
+    const issueNumber = stack.createIssue("Reaction refused");
+    const reactions = /\/issues\/comments\/\d+\/reactions$/;
+    stack.github.injectFault({
+      method: "POST",
+      path: reactions,
+      times: 1,
+      status: 422,
+      message: "Validation Failed",
+    });
+    const { commentId } = await stack.comment(TASK, { issueNumber });
+    await waitFor("the refused reaction", () =>
+      stack.github.log.some(
+        (l) => l.method === "POST" && l.path.endsWith(`/comments/${commentId}/reactions`),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 2_500));
+    const attempts = stack.github.log.filter(
+      (l) => l.method === "POST" && l.path.endsWith(`/comments/${commentId}/reactions`),
+    );
+    expect(attempts.map((l) => l.status)).toEqual([422]);
+    expect(botCommentsOn(issueNumber)).toEqual([]);
+  });
 });

@@ -99,7 +99,9 @@ async function onWriteFailed(d: SessionDeps, error: unknown): Promise<void> {
   const failures = s.commentFailures + 1;
   const status = (error as { status?: number }).status;
   const message = error instanceof Error ? error.message : String(error);
-  if (failures >= MAX_COMMENT_FAILURES || status === 401 || status === 404 || status === 422) {
+  // Set only when GitHub failed for a while; any other answer would be the same on every try.
+  const retryAfter = retryAfterOf(error);
+  if (failures >= MAX_COMMENT_FAILURES || retryAfter === undefined) {
     d.log("status comment write failed for good", { failures, status, error: message });
     d.store.appendControlEvent(
       s.run,
@@ -117,7 +119,7 @@ async function onWriteFailed(d: SessionDeps, error: unknown): Promise<void> {
   updateSession(d, (x) => {
     x.commentFailures = failures;
   });
-  const wait = retryAfterOf(error) ?? backoffMs(failures);
+  const wait = Math.max(retryAfter, backoffMs(failures));
   d.log("status comment write failed; retrying from the alarm", {
     failures,
     status,

@@ -7,7 +7,6 @@
  * idempotent per delivery (startRun, reactions) so a retry never starts a second run.
  */
 import { retryAfterOf } from "../../src/github/request-policy.js";
-import { retryDelay } from "../../src/github/retry-delay.js";
 import { backoffMs } from "./backoff.js";
 import type { SessionDeps } from "./session-deps.js";
 import type { InboxInput } from "./store.js";
@@ -51,11 +50,14 @@ export async function runInbox(d: SessionDeps, run: WebhookRunner): Promise<void
         const cause = firstCause(error);
         const attempts = row.attempts + 1;
         const message = cause instanceof Error ? cause.message : String(cause);
-        if (attempts >= MAX_INBOX_ATTEMPTS || !isTransient(cause, d.now())) {
+        // Only GitHub failing for a while is worth another try (see retryAfterOf); anything else
+        // (a 404 or 422 answer, a payload the handler cannot read) fails the same way every time.
+        const retryAfter = retryAfterOf(cause);
+        if (attempts >= MAX_INBOX_ATTEMPTS || retryAfter === undefined) {
           d.log("delivery failed for good", { delivery: row.deliveryId, attempts, error: message });
           d.store.settleInbox(row.deliveryId, { state: "failed" }, message);
         } else {
-          const wait = retryAfterOf(cause) ?? backoffMs(attempts);
+          const wait = Math.max(retryAfter, backoffMs(attempts));
           d.log("delivery failed; retrying from the alarm", {
             delivery: row.deliveryId,
             attempts,
@@ -70,18 +72,6 @@ export async function runInbox(d: SessionDeps, run: WebhookRunner): Promise<void
   const next = d.store.nextInboxAt();
   if (next === null) await clearTimers(d, "inbox");
   else await setTimer(d, "inbox", next);
-}
-
-/**
- * Worth trying again: GitHub (or the network to it) failing for a while. Anything else (a 404 or 422
- * answer, a payload the handler cannot read) fails the same way every time and is dropped at once.
- */
-function isTransient(cause: unknown, now: number): boolean {
-  if (retryAfterOf(cause) !== undefined) return true;
-  const e = cause as { status?: unknown; response?: { headers?: Record<string, string> }; message?: unknown };
-  if (typeof e?.status !== "number") return false;
-  const failure = { status: e.status, headers: e.response?.headers, message: String(e.message ?? "") };
-  return retryDelay(failure, 1, now) !== null;
 }
 
 /** Probot rethrows a handler's errors wrapped in an AggregateError; the first one says why. */

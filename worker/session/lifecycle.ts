@@ -195,13 +195,13 @@ export async function completeFinish(d: SessionDeps): Promise<void> {
       pr = await openRunPullRequest(d, s, exec?.data.summary ?? null, error !== null);
     } catch (e) {
       const failures = s.finishFailures + 1;
-      const status = (e as { status?: number }).status;
-      const answer = status !== undefined && status >= 400 && status < 500 && retryAfterOf(e) === undefined;
-      if (failures < MAX_FINISH_FAILURES && !answer) {
+      // Set only when GitHub failed for a while; a 422 or 404 is an answer and ends the run.
+      const retryAfter = retryAfterOf(e);
+      if (failures < MAX_FINISH_FAILURES && retryAfter !== undefined) {
         updateSession(d, (x) => {
           x.finishFailures = failures;
         });
-        const wait = retryAfterOf(e) ?? backoffMs(failures);
+        const wait = Math.max(retryAfter, backoffMs(failures));
         d.log("opening the pull request failed; retrying from the alarm", {
           failures,
           waitMs: wait,
