@@ -9,10 +9,10 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runDemo } from "../src/cli/run-demo.js";
+import { contributingScript, startModelServer } from "../src/demo/model-server.js";
+import { REPO_FILES, type Stack } from "../src/demo/start-stack.js";
+import { waitFor } from "../src/demo/wait-for.js";
 import { claudeCodeEnv, runClaudeCode } from "../src/sandbox/agents/claude-code.js";
-import { contributingScript, startModelServer } from "../test/support/model-server.js";
-import { REPO_FILES, type Stack } from "../test/support/start-stack.js";
-import { waitFor } from "../test/support/wait-for.js";
 
 const N = Math.max(1, Math.min(10, Number(process.env.BENCH_RUNS ?? 3)));
 

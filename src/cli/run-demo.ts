@@ -4,8 +4,8 @@
  * delivers a signed issue_comment webhook built from a real payload, and prints what GitHub would
  * show as it happens. Exits 0 once the PR exists and the final status comment links it.
  */
-import { type Stack, startStack } from "../../test/support/start-stack.js";
-import { waitFor } from "../../test/support/wait-for.js";
+import { type Stack, startStack } from "../demo/start-stack.js";
+import { waitFor } from "../demo/wait-for.js";
 import { renderTerminalMarkdown } from "./render-terminal-markdown.js";
 
 export const DEMO_COMMENT = "@understudy add a CONTRIBUTING.md that explains how to run the tests";

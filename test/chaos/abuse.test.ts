@@ -6,8 +6,8 @@
  * every effect is attributed to the case (and the delivery) that caused it.
  */
 import { afterAll, beforeAll, describe, it, vi } from "vitest";
-import type { ModelScript } from "../support/model-server.js";
-import { type Stack, startStack } from "../support/start-stack.js";
+import type { ModelScript } from "../../src/demo/model-server.js";
+import { type Stack, startStack } from "../../src/demo/start-stack.js";
 import { type AbuseContext, abuseContext, type SpecSeen } from "./abuse/abuse-context.js";
 import { malformedJson, otherEvents, oversizedBodies, wrongShapes } from "./abuse/body-cases.js";
 import { heldCredentials, plantedTokens } from "./abuse/credential-cases.js";

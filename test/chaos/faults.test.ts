@@ -7,16 +7,16 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "vitest";
-import type { BridgeLog } from "../../src/sandbox/bridge/log.js";
-import type { Sandbox } from "../../src/sandbox/host/spawn-bridge.js";
 import {
   badGateway,
   type Fault,
   type FaultPolicy,
   type FaultRequest,
   secondaryRateLimit,
-} from "../support/fault-proxy.js";
-import { type Stack, type StackOptions, startStack } from "../support/start-stack.js";
+} from "../../src/demo/fault-proxy.js";
+import { type Stack, type StackOptions, startStack } from "../../src/demo/start-stack.js";
+import type { BridgeLog } from "../../src/sandbox/bridge/log.js";
+import type { Sandbox } from "../../src/sandbox/host/spawn-bridge.js";
 import {
   GATE_FILE,
   gatedContributingScript,

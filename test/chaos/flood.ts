@@ -5,7 +5,7 @@
  * at a time, each with a timeout. Prints one JSON line: a result per request, in plan order.
  */
 import { readFileSync } from "node:fs";
-import { signWebhook } from "../support/webhook.js";
+import { signWebhook } from "../../src/demo/webhook.js";
 
 export type FloodPlan = {
   url: string;

@@ -4,8 +4,8 @@
  * on the GitHub stand-in, with one status comment created once and then only edited.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../support/start-stack.js";
-import { waitFor } from "../support/wait-for.js";
+import { type Stack, startStack } from "../../src/demo/start-stack.js";
+import { waitFor } from "../../src/demo/wait-for.js";
 
 describe("comment to pull request", () => {
   let stack: Stack;

@@ -3,9 +3,9 @@
  * processed, and each trigger (a comment) at most once, whatever the number of deliveries carrying it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../support/start-stack.js";
-import { waitFor } from "../support/wait-for.js";
-import { deliverWebhook } from "../support/webhook.js";
+import { type Stack, startStack } from "../../src/demo/start-stack.js";
+import { waitFor } from "../../src/demo/wait-for.js";
+import { deliverWebhook } from "../../src/demo/webhook.js";
 
 describe("deliveries", () => {
   let stack: Stack;

@@ -3,9 +3,9 @@
  * fails, a sandbox host that is down. Nothing is left saying "working".
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { failingScript } from "../support/model-server.js";
-import { type Stack, startStack } from "../support/start-stack.js";
-import { waitFor } from "../support/wait-for.js";
+import { failingScript } from "../../src/demo/model-server.js";
+import { type Stack, startStack } from "../../src/demo/start-stack.js";
+import { waitFor } from "../../src/demo/wait-for.js";
 
 describe("failure paths", () => {
   let stack: Stack | undefined;

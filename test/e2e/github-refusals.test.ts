@@ -3,9 +3,9 @@
  * writes, and never loses it: the final status comment lands, the pull request is opened.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { secondaryRateLimit } from "../support/github/injected-fault.js";
-import { type Stack, startStack } from "../support/start-stack.js";
-import { waitFor } from "../support/wait-for.js";
+import { secondaryRateLimit } from "../../src/demo/github/injected-fault.js";
+import { type Stack, startStack } from "../../src/demo/start-stack.js";
+import { waitFor } from "../../src/demo/wait-for.js";
 
 describe("GitHub refusals", () => {
   let stack: Stack;

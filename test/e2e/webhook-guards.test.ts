@@ -3,9 +3,9 @@
  * write access, a bot, a comment without the mention, a redelivered webhook.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../support/start-stack.js";
-import { waitFor } from "../support/wait-for.js";
-import { deliverWebhook, signWebhook } from "../support/webhook.js";
+import { type Stack, startStack } from "../../src/demo/start-stack.js";
+import { waitFor } from "../../src/demo/wait-for.js";
+import { deliverWebhook, signWebhook } from "../../src/demo/webhook.js";
 
 describe("webhook guards", () => {
   let stack: Stack;

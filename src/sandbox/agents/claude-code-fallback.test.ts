@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, expect, it, vi } from "vitest";
-import { bashScript, startModelServer } from "../../../test/support/model-server.js";
+import { watchProcesses } from "../../../test/support/agents/watch-processes.js";
+import { bashScript, startModelServer } from "../../demo/model-server.js";
 import { claudeCodeEnv, runClaudeCode } from "./claude-code.js";
-import { watchProcesses } from "./test-support/watch-processes.js";
 
 vi.mock("./pid-namespace.js", () => ({ inPidNamespace: () => null }));
 

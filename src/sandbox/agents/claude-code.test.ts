@@ -9,17 +9,21 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
+  type ProcessWatch,
+  type SeenProcess,
+  watchProcesses,
+} from "../../../test/support/agents/watch-processes.js";
+import type { EventInput } from "../../core/wire.js";
+import {
   bashScript,
   contributingScript,
   failingScript,
   type ModelScript,
   type ModelServer,
   startModelServer,
-} from "../../../test/support/model-server.js";
-import type { EventInput } from "../../core/wire.js";
+} from "../../demo/model-server.js";
 import type { AgentOptions, AgentResult } from "./agent.js";
 import { claudeCodeEnv, runClaudeCode } from "./claude-code.js";
-import { type ProcessWatch, type SeenProcess, watchProcesses } from "./test-support/watch-processes.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -3,8 +3,8 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, expect, it } from "vitest";
+import { type ProcessWatch, watchProcesses } from "../../../test/support/agents/watch-processes.js";
 import { inPidNamespace } from "./pid-namespace.js";
-import { type ProcessWatch, watchProcesses } from "./test-support/watch-processes.js";
 
 const watches: ProcessWatch[] = [];
 afterEach(() => {

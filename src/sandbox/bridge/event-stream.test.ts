@@ -1,8 +1,11 @@
 import { createServer } from "node:net";
 import { afterEach, expect, it } from "vitest";
+import {
+  type FakeControlPlane,
+  startFakeControlPlane,
+} from "../../../test/support/bridge/fake-control-plane.js";
 import type { Event } from "../../core/wire.js";
 import { createEventStream, type EventStream, sandboxSocketUrl } from "./event-stream.js";
-import { type FakeControlPlane, startFakeControlPlane } from "./test-support/fake-control-plane.js";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
+import { createGitRemote } from "../../../test/support/bridge/git-remote.js";
+import { serveGitRemote } from "../../../test/support/bridge/serve-git-remote.js";
 import { GitError, git } from "./git.js";
-import { createGitRemote } from "./test-support/git-remote.js";
-import { serveGitRemote } from "./test-support/serve-git-remote.js";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

@@ -2,13 +2,16 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
+import {
+  type FakeControlPlane,
+  startFakeControlPlane,
+} from "../../../test/support/bridge/fake-control-plane.js";
+import { createGitRemote, type GitRemote } from "../../../test/support/bridge/git-remote.js";
+import { serveGitRemote } from "../../../test/support/bridge/serve-git-remote.js";
 import type { Event, SandboxSpec } from "../../core/wire.js";
 import type { Agent, AgentOptions } from "../agents/agent.js";
 import { silentLog } from "./log.js";
 import { runBridge } from "./run-bridge.js";
-import { type FakeControlPlane, startFakeControlPlane } from "./test-support/fake-control-plane.js";
-import { createGitRemote, type GitRemote } from "./test-support/git-remote.js";
-import { serveGitRemote } from "./test-support/serve-git-remote.js";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

@@ -8,22 +8,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, expect, it } from "vitest";
+import { type SeenProcess, watchProcesses } from "../../../test/support/agents/watch-processes.js";
+import {
+  type FakeControlPlaneOptions,
+  startFakeControlPlane,
+} from "../../../test/support/bridge/fake-control-plane.js";
+import { createGitRemote } from "../../../test/support/bridge/git-remote.js";
+import { serveGitRemote } from "../../../test/support/bridge/serve-git-remote.js";
+import type { Event, SandboxSpec } from "../../core/wire.js";
 import {
   bashScript,
   contributingScript,
   type ModelScript,
   startModelServer,
-} from "../../../test/support/model-server.js";
-import type { Event, SandboxSpec } from "../../core/wire.js";
+} from "../../demo/model-server.js";
 import { inPidNamespace } from "../agents/pid-namespace.js";
-import { type SeenProcess, watchProcesses } from "../agents/test-support/watch-processes.js";
 import { silentLog } from "../bridge/log.js";
-import {
-  type FakeControlPlaneOptions,
-  startFakeControlPlane,
-} from "../bridge/test-support/fake-control-plane.js";
-import { createGitRemote } from "../bridge/test-support/git-remote.js";
-import { serveGitRemote } from "../bridge/test-support/serve-git-remote.js";
 import { startSandboxHost } from "./start-sandbox-host.js";
 
 const SECRET = "host-secret-0123456789abcdef";

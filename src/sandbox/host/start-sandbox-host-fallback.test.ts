@@ -7,11 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, expect, it, vi } from "vitest";
+import { watchProcesses } from "../../../test/support/agents/watch-processes.js";
+import { fakeBridgeCommand } from "../../../test/support/host/fake-bridge-command.js";
 import type { SandboxSpec } from "../../core/wire.js";
-import { watchProcesses } from "../agents/test-support/watch-processes.js";
 import { silentLog } from "../bridge/log.js";
 import { startSandboxHost } from "./start-sandbox-host.js";
-import { fakeBridgeCommand } from "./test-support/fake-bridge-command.js";
 
 vi.mock("../agents/pid-namespace.js", () => ({ inPidNamespace: () => null }));
 

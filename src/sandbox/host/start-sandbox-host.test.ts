@@ -2,11 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
+import { type ProcessWatch, watchProcesses } from "../../../test/support/agents/watch-processes.js";
+import { fakeBridgeCommand } from "../../../test/support/host/fake-bridge-command.js";
 import type { SandboxSpec } from "../../core/wire.js";
-import { type ProcessWatch, watchProcesses } from "../agents/test-support/watch-processes.js";
 import { silentLog } from "../bridge/log.js";
 import { type SandboxHost, type SandboxHostOptions, startSandboxHost } from "./start-sandbox-host.js";
-import { fakeBridgeCommand } from "./test-support/fake-bridge-command.js";
 
 const SECRET = "host-secret-0123456789abcdef";
 const cleanups: Array<() => unknown> = [];

@@ -4,8 +4,8 @@
  */
 import { createHmac, randomUUID } from "node:crypto";
 import { expect } from "vitest";
-import type { ModelScript } from "../../support/model-server.js";
-import type { Stack } from "../../support/start-stack.js";
+import type { ModelScript } from "../../../src/demo/model-server.js";
+import type { Stack } from "../../../src/demo/start-stack.js";
 import { type CaseResult, recordCase } from "../support/record-case.js";
 import type { FinishedRun } from "./harness.js";
 import { postRaw, type RawAnswer } from "./raw-http.js";

@@ -1,5 +1,5 @@
 /** Abuse case: the transcript and sandbox endpoints with tokens that are not theirs. */
-import { waitFor } from "../../support/wait-for.js";
+import { waitFor } from "../../../src/demo/wait-for.js";
 import { type AbuseContext, settle } from "./abuse-context.js";
 import { alnum, nonce } from "./corpus.js";
 import { botComments, finishedRun } from "./harness.js";

@@ -2,9 +2,9 @@
  * The abuse cases' view of the stack: who wrote what on GitHub, when a run has ended, when the stack
  * has gone quiet, and a model script that plays a different part for each run.
  */
-import type { ModelScript, RecordedRequest } from "../../support/model-server.js";
-import type { Stack } from "../../support/start-stack.js";
-import { waitFor } from "../../support/wait-for.js";
+import type { ModelScript, RecordedRequest } from "../../../src/demo/model-server.js";
+import type { Stack } from "../../../src/demo/start-stack.js";
+import { waitFor } from "../../../src/demo/wait-for.js";
 
 /** Routes a model request to the script whose key its conversation contains, else to `fallback`. */
 export function routedScript(

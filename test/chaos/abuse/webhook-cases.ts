@@ -4,7 +4,7 @@
  */
 import { createHmac, randomUUID } from "node:crypto";
 import { expect } from "vitest";
-import { waitFor } from "../../support/wait-for.js";
+import { waitFor } from "../../../src/demo/wait-for.js";
 import { type AbuseContext, settle } from "./abuse-context.js";
 import { nonce } from "./corpus.js";
 import { apiWritesSince, botComments, finishedRun, quiet } from "./harness.js";

@@ -1,5 +1,5 @@
 /** Abuse case: triggers from people who may not start the agent, and from bots. */
-import { waitFor } from "../../support/wait-for.js";
+import { waitFor } from "../../../src/demo/wait-for.js";
 import { type AbuseContext, json, settle } from "./abuse-context.js";
 import { nonce } from "./corpus.js";
 import { apiWritesSince, botComments, quiet } from "./harness.js";

@@ -2,7 +2,7 @@
  * Model scripts for the chaos suite, built on the product demo's script so the agent's work (a
  * CONTRIBUTING.md that says `npm test`) and the PR title stay the same as in the end-to-end tests.
  */
-import { contributingScript, type ModelScript } from "../../support/model-server.js";
+import { contributingScript, type ModelScript } from "../../../src/demo/model-server.js";
 
 /** The file the agent writes; the checks look for it on the session branch and in the sandbox. */
 export const WORK_FILE = "CONTRIBUTING.md";

@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { SessionView } from "../../../src/core/session-view.js";
 import type { Event } from "../../../src/core/wire.js";
-import type { Stack } from "../../support/start-stack.js";
+import type { Stack } from "../../../src/demo/start-stack.js";
 import { WORK_FILE, WORK_TEXT } from "./chaos-scripts.js";
 
 export type Expectation = {

@@ -3,7 +3,7 @@
  * wait (bounded) until each status comment is final; check each session; record the counts; assert.
  */
 import { expect } from "vitest";
-import type { Stack } from "../../support/start-stack.js";
+import type { Stack } from "../../../src/demo/start-stack.js";
 import { TASK } from "./chaos-scripts.js";
 import {
   type Expectation,

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { BridgeCommand } from "../spawn-bridge.js";
+import type { BridgeCommand } from "../../../src/sandbox/host/spawn-bridge.js";
 
 const SCRIPT = `
 import { spawn } from "node:child_process";

@@ -10,9 +10,9 @@ import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type ControlPlane, startControlPlane } from "../../src/cli/start-control-plane.js";
-import type { BridgeLog } from "../../src/sandbox/bridge/log.js";
-import { type SandboxHost, startSandboxHost } from "../../src/sandbox/host/start-sandbox-host.js";
+import { type ControlPlane, startControlPlane } from "../cli/start-control-plane.js";
+import type { BridgeLog } from "../sandbox/bridge/log.js";
+import { type SandboxHost, startSandboxHost } from "../sandbox/host/start-sandbox-host.js";
 import { type FaultPolicy, type FaultProxy, startFaultProxy } from "./fault-proxy.js";
 import { type GitHubStandIn, startGitHubStandIn } from "./github/start-github-stand-in.js";
 import { contributingScript, type ModelScript, type ModelServer, startModelServer } from "./model-server.js";
@@ -104,7 +104,7 @@ export const REPO_FILES: Record<string, string> = {
   )}\n`,
   "src/greet.js": 'export const greet = (name) => "Hello, " + name + "!";\n',
   "test/greet.test.js":
-    'import { test } from "node:test";\nimport assert from "node:assert";\nimport { greet } from "../src/greet.js";\n\ntest("greets", () => assert.equal(greet("Ada"), "Hello, Ada!"));\n',
+    'import { test } from "node:test";\nimport assert from "node:assert";\nimport { greet } from "../../test/src/greet.js";\n\ntest("greets", () => assert.equal(greet("Ada"), "Hello, Ada!"));\n',
 };
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {

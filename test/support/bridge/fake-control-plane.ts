@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
-import { type ControlMessage, type Event, SandboxMessage } from "../../../core/wire.js";
+import { type ControlMessage, type Event, SandboxMessage } from "../../../src/core/wire.js";
 
 export type Intercept = (
   events: Event[],
