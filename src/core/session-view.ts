@@ -30,5 +30,11 @@ export const SessionView = z.object({
   transcriptUrl: z.string(),
   summary: z.string().nullable(),
   error: z.string().nullable(),
+  /** Requests waiting for this run to end, oldest first: they run next, in order, on the same branch. */
+  queue: z.array(z.object({ author: z.string(), text: z.string() })).default([]),
+  /** Who stopped the run (status `cancelled`), when someone did. */
+  stoppedBy: z.string().nullable().default(null),
+  /** Queued requests the stop cleared. */
+  queueCleared: z.number().int().nonnegative().default(0),
 });
 export type SessionView = z.infer<typeof SessionView>;

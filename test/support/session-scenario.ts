@@ -33,6 +33,9 @@ export function baseView(overrides: Partial<SessionView> = {}): SessionView {
     transcriptUrl: "https://understudy.example.com/sessions/ses_01JD8Z4K7Q?sig=abc123",
     summary: null,
     error: null,
+    queue: [],
+    stoppedBy: null,
+    queueCleared: 0,
     ...overrides,
   };
 }

@@ -66,6 +66,10 @@ export async function startRun(
     commentFailures: 0,
     commentRecreated: false,
     finishFailures: 0,
+    requestId: null,
+    stoppedBy: null,
+    queueCleared: 0,
+    sandboxConnectedAt: null,
   };
   d.store.putSession(record);
   d.store.appendControlEvent(run, { type: "session_status", data: { status: "queued" } }, at);

@@ -86,7 +86,7 @@ export class SessionDO extends DurableObject<Env> {
     if (!s) return null;
     return {
       view: toSessionView(s, await transcriptUrl(this.deps, s.publicUrl)),
-      events: this.deps.store.events(),
+      events: this.deps.store.allEvents().map((e) => e.event),
     };
   }
 

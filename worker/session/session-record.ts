@@ -36,5 +36,13 @@ export const SessionRecord = z.object({
   commentRecreated: z.boolean().default(false),
   /** Failed attempts at opening the pull request for this run. */
   finishFailures: z.number().int().nonnegative().default(0),
+  /** The stored request (requests table) this run carries out. */
+  requestId: z.number().int().positive().nullable().default(null),
+  /** Who stopped the run, when someone did. */
+  stoppedBy: z.string().nullable().default(null),
+  /** Queued requests a stop cleared, so the comment can say so. */
+  queueCleared: z.number().int().nonnegative().default(0),
+  /** When the run's sandbox first connected; until then the `connect` timer runs. */
+  sandboxConnectedAt: z.number().nullable().default(null),
 });
 export type SessionRecord = z.infer<typeof SessionRecord>;

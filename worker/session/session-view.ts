@@ -2,7 +2,11 @@ import type { SessionView } from "../../src/core/session-view.js";
 import type { SessionRecord } from "./session-record.js";
 
 /** The renderers' view of a stored session. */
-export function toSessionView(r: SessionRecord, transcriptUrl: string): SessionView {
+export function toSessionView(
+  r: SessionRecord,
+  transcriptUrl: string,
+  queue: SessionView["queue"] = [],
+): SessionView {
   return {
     id: r.sessionId,
     repo: { owner: r.request.repo.owner, name: r.request.repo.name },
@@ -23,5 +27,8 @@ export function toSessionView(r: SessionRecord, transcriptUrl: string): SessionV
     transcriptUrl,
     summary: r.summary,
     error: r.error,
+    queue,
+    stoppedBy: r.stoppedBy,
+    queueCleared: r.queueCleared,
   };
 }

@@ -3,7 +3,7 @@
  * stored before they are acknowledged, and a resent event (same run, same seq) is stored once.
  */
 import { redactDeep } from "../../src/core/redact.js";
-import { type ControlMessage, type Event, SandboxMessage } from "../../src/core/wire.js";
+import { type ControlMessage, SandboxMessage } from "../../src/core/wire.js";
 import { authorizeSandbox } from "./authorize-sandbox.js";
 import { onSandboxEvents } from "./lifecycle.js";
 import type { SessionDeps } from "./session-deps.js";
@@ -50,14 +50,17 @@ export async function onSandboxMessage(
     send(ws, { type: "ack", seq: ackFor(d, run, isCurrentRun) });
     return;
   }
-  const fresh: Event[] = [];
-  for (const e of msg.events) {
-    if (e.seq === 0) continue; // seq 0 is reserved for the control plane's own events
-    const clean = redactDeep(e);
-    if (d.store.insertEvent(run, clean)) fresh.push(clean);
-  }
+  // seq 0 is reserved for the control plane's own events.
+  const fresh = d.store.insertEvents(
+    run,
+    msg.events.filter((e) => e.seq !== 0).map((e) => redactDeep(e)),
+  );
   send(ws, { type: "ack", seq: ackFor(d, run, isCurrentRun) });
-  if (isCurrentRun) await onSandboxEvents(d, fresh);
+  if (isCurrentRun)
+    await onSandboxEvents(
+      d,
+      fresh.map((e) => e.event),
+    );
 }
 
 /**

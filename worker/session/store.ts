@@ -2,13 +2,23 @@
  * SQLite access for one session. Every state change is a row here; nothing that matters lives only
  * in memory, so an evicted or restarted Durable Object resumes from storage.
  */
+import type { SessionEvent, SessionMessage } from "../../src/core/session-event.js";
+import { StartSessionRequest } from "../../src/core/start-session-request.js";
 import { Event, type EventInput } from "../../src/core/wire.js";
 import { SessionRecord } from "./session-record.js";
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
+
+export type StoreHooks = {
+  /** Called with every event once it is stored (not for a resent duplicate): live subscribers. */
+  onEvents?(events: readonly SessionEvent[]): void;
+};
 
 export class SessionStore {
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly hooks: StoreHooks = {},
+  ) {}
 
   /** Idempotent and versioned: safe to run on every start-up inside blockConcurrencyWhile. */
   migrate(): void {
@@ -48,6 +58,22 @@ export class SessionStore {
           next_at INTEGER NOT NULL,
           last_error TEXT
         );
+      `);
+    }
+    if (version < 3) {
+      // Requests (the "messages" of a session): every accepted ask, queued while a run is going and
+      // carried out in order. The v1 deliveries table was replaced by the inbox and is dropped.
+      this.sql.exec(`
+        CREATE TABLE IF NOT EXISTS requests (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          delivery_id TEXT NOT NULL UNIQUE,
+          data TEXT NOT NULL,
+          state TEXT NOT NULL,
+          run INTEGER,
+          created_at INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS requests_state ON requests (state, id);
+        DROP TABLE IF EXISTS deliveries;
       `);
     }
     this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)`, String(SCHEMA_VERSION));
@@ -132,23 +158,34 @@ export class SessionStore {
     );
   }
 
-  /** Stores a sandbox event; a resent event (same run and seq) is ignored. Returns whether it was new. */
-  insertEvent(run: number, e: Event): boolean {
-    const cursor = this.sql.exec(
-      `INSERT OR IGNORE INTO events (run, seq, type, at, data) VALUES (?, ?, ?, ?, ?)`,
-      run,
-      e.seq,
-      e.type,
-      e.at,
-      JSON.stringify(e.data),
-    );
-    return cursor.rowsWritten > 0;
+  /**
+   * Stores sandbox events of one run; a resent event (same run and seq) is ignored. Returns the events
+   * that were new, with their ids.
+   */
+  insertEvents(run: number, events: readonly Event[]): SessionEvent[] {
+    const fresh: SessionEvent[] = [];
+    for (const e of events) {
+      const row = this.sql
+        .exec<{ id: number }>(
+          `INSERT INTO events (run, seq, type, at, data) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT DO NOTHING RETURNING id`,
+          run,
+          e.seq,
+          e.type,
+          e.at,
+          JSON.stringify(e.data),
+        )
+        .toArray()[0];
+      if (row) fresh.push({ id: row.id, run, event: e });
+    }
+    if (fresh.length > 0) this.hooks.onEvents?.(fresh);
+    return fresh;
   }
 
   /** Stores an event the control plane itself produced (seq 0). */
   appendControlEvent(run: number, e: EventInput, at: string): Event {
     const event = { seq: 0, at, ...e } as Event;
-    this.insertEvent(run, event);
+    this.insertEvents(run, [event]);
     return event;
   }
 
@@ -164,17 +201,111 @@ export class SessionStore {
     return this.sql.exec<{ s: number | null }>(`SELECT MAX(seq) AS s FROM events`).one().s ?? 0;
   }
 
-  events(run?: number): Event[] {
-    const rows =
-      run === undefined
-        ? this.sql.exec<EventRow>(`SELECT seq, type, at, data FROM events ORDER BY id`).toArray()
-        : this.sql
-            .exec<EventRow>(`SELECT seq, type, at, data FROM events WHERE run = ? ORDER BY id`, run)
-            .toArray();
-    return rows.flatMap((r) => {
-      const parsed = Event.safeParse({ seq: r.seq, type: r.type, at: r.at, data: JSON.parse(r.data) });
-      return parsed.success ? [parsed.data] : [];
-    });
+  /** The events of one run, in the order they were stored. */
+  events(run: number): Event[] {
+    return this.sql
+      .exec<EventRow>(`SELECT id, run, seq, type, at, data FROM events WHERE run = ? ORDER BY id`, run)
+      .toArray()
+      .flatMap((r) => parseEventRow(r))
+      .map((e) => e.event);
+  }
+
+  /** Every event of the session with its id and run, oldest first. */
+  allEvents(): SessionEvent[] {
+    return this.sql
+      .exec<EventRow>(`SELECT id, run, seq, type, at, data FROM events ORDER BY id`)
+      .toArray()
+      .flatMap((r) => parseEventRow(r));
+  }
+
+  /**
+   * A page of the log, oldest first: the newest `limit` events with an id below `before` (or the
+   * newest overall). `hasMore` says whether older ones remain.
+   */
+  eventsBefore(before: number | null, limit: number): { events: SessionEvent[]; hasMore: boolean } {
+    const rows = this.sql
+      .exec<EventRow>(
+        `SELECT id, run, seq, type, at, data FROM events WHERE id < ? ORDER BY id DESC LIMIT ?`,
+        before ?? Number.MAX_SAFE_INTEGER,
+        limit + 1,
+      )
+      .toArray();
+    const hasMore = rows.length > limit;
+    return {
+      events: rows
+        .slice(0, limit)
+        .reverse()
+        .flatMap((r) => parseEventRow(r)),
+      hasMore,
+    };
+  }
+
+  /** Events stored after `after`, oldest first, at most `limit`. */
+  eventsAfter(after: number, limit: number): SessionEvent[] {
+    return this.sql
+      .exec<EventRow>(
+        `SELECT id, run, seq, type, at, data FROM events WHERE id > ? ORDER BY id LIMIT ?`,
+        after,
+        limit,
+      )
+      .toArray()
+      .flatMap((r) => parseEventRow(r));
+  }
+
+  /** Keeps a request. Null when its delivery is already here (a redelivery). */
+  addRequest(req: StartSessionRequest, state: "queued" | "running", now: number): number | null {
+    const row = this.sql
+      .exec<{ id: number }>(
+        `INSERT INTO requests (delivery_id, data, state, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT DO NOTHING RETURNING id`,
+        req.deliveryId,
+        JSON.stringify(req),
+        state,
+        now,
+      )
+      .toArray()[0];
+    return row?.id ?? null;
+  }
+
+  /** Requests waiting for a run, oldest first. */
+  queuedRequests(): StoredRequest[] {
+    return this.requestRows(`WHERE state = 'queued' ORDER BY id`);
+  }
+
+  /** The newest `limit` requests, oldest first. */
+  recentRequests(limit: number): StoredRequest[] {
+    return this.requestRows(`ORDER BY id DESC LIMIT ${Math.max(0, Math.floor(limit))}`).reverse();
+  }
+
+  request(id: number): StoredRequest | null {
+    return this.requestRows(`WHERE id = ${Math.floor(id)}`)[0] ?? null;
+  }
+
+  setRequestState(id: number, state: SessionMessage["state"], run?: number): void {
+    this.sql.exec(
+      `UPDATE requests SET state = ?, run = COALESCE(?, run) WHERE id = ?`,
+      state,
+      run ?? null,
+      id,
+    );
+  }
+
+  /** Cancels every queued request; returns how many there were. */
+  cancelQueued(): number {
+    return this.sql.exec(`UPDATE requests SET state = 'cancelled' WHERE state = 'queued'`).rowsWritten;
+  }
+
+  private requestRows(clause: string): StoredRequest[] {
+    return this.sql
+      .exec<RequestRow>(`SELECT id, data, state, run, created_at FROM requests ${clause}`)
+      .toArray()
+      .map((r) => ({
+        id: r.id,
+        request: StartSessionRequest.parse(JSON.parse(r.data)),
+        state: r.state as SessionMessage["state"],
+        run: r.run,
+        createdAt: r.created_at,
+      }));
   }
 
   setTimer(name: string, due: number): void {
@@ -192,7 +323,34 @@ export class SessionStore {
   }
 }
 
-type EventRow = { seq: number; type: string; at: string; data: string };
+type EventRow = { id: number; run: number; seq: number; type: string; at: string; data: string };
+type RequestRow = { id: number; data: string; state: string; run: number | null; created_at: number };
+
+export type StoredRequest = {
+  id: number;
+  request: StartSessionRequest;
+  state: SessionMessage["state"];
+  run: number | null;
+  createdAt: number;
+};
+
+function parseEventRow(r: EventRow): SessionEvent[] {
+  const parsed = Event.safeParse({ seq: r.seq, type: r.type, at: r.at, data: JSON.parse(r.data) });
+  return parsed.success ? [{ id: r.id, run: r.run, event: parsed.data }] : [];
+}
+
+/** A stored request as subscribers and the status comment see it. */
+export function toMessage(r: StoredRequest): SessionMessage {
+  return {
+    id: r.id,
+    author: r.request.requester.login,
+    text: r.request.task,
+    sourceUrl: r.request.trigger.htmlUrl || null,
+    state: r.state,
+    run: r.run,
+    at: new Date(r.createdAt).toISOString(),
+  };
+}
 
 export type InboxInput = {
   deliveryId: string;
