@@ -1,4 +1,4 @@
-import { sha256Hex } from "../../src/core/sign-link.js";
+import { sha256Hex, timingSafeEqualText } from "../../src/core/sign-link.js";
 import type { SessionDeps } from "./session-deps.js";
 import type { SessionRecord } from "./session-record.js";
 
@@ -11,8 +11,5 @@ export async function authorizeSandbox(d: SessionDeps, request: Request): Promis
   const token = header.startsWith("Bearer ") ? header.slice(7) : "";
   const s = d.store.getSession();
   if (!token || !s?.tokenHash || s.tokenExpiresAt === null || s.tokenExpiresAt < d.now()) return null;
-  const hash = await sha256Hex(token);
-  let diff = hash.length ^ s.tokenHash.length;
-  for (let i = 0; i < hash.length; i++) diff |= hash.charCodeAt(i) ^ (s.tokenHash.charCodeAt(i) || 0);
-  return diff === 0 ? s : null;
+  return (await timingSafeEqualText(await sha256Hex(token), s.tokenHash)) ? s : null;
 }

@@ -1,5 +1,7 @@
 /**
- * Ends a process that was spawned detached (so it leads a process group) and everything it started.
+ * The one way this codebase ends a process it spawned detached (so it leads a process group) and
+ * everything that process started: the agent CLI (claude-code.ts) and each sandbox's bridge
+ * (host/spawn-bridge.ts) both go through it.
  *
  * In a PID namespace (see pid-namespace.ts) the spawned process is `unshare` and its one child is the
  * namespace's PID 1: killing that child makes the kernel kill the rest of the namespace, and
@@ -16,25 +18,75 @@ export type ProcessStopper = {
   terminate(): void;
   /** SIGKILL to everything under the process. */
   kill(): void;
-  /** After the spawned process has exited: kills whatever it left behind. */
+  /**
+   * The spawner calls this on the process's `exit`: kills whatever it left behind, and from then on
+   * sends no signal, since the pid may already belong to another process.
+   */
   exited(): void;
+  /**
+   * The whole escalation: SIGTERM, then SIGKILL after `graceMs` unless the process exited first.
+   * Resolves once it has exited (in a namespace: once nothing of it is left), or a bounded wait after
+   * SIGKILL has passed. Calling it again, or after the exit, joins the same stop.
+   */
+  stop(graceMs: number): Promise<void>;
 };
 
+/** After SIGKILL, how long `stop` waits for the exit; SIGKILL cannot be ignored, so this is ample. */
+const KILL_WAIT_MS = 5_000;
+
+type Signals = Pick<ProcessStopper, "terminate" | "kill" | "exited">;
+
 export function processStopper(pid: number, inNamespace: boolean): ProcessStopper {
-  if (inNamespace) {
-    return {
-      // `unshare` blocks SIGTERM, PID 1 shares its group: the group signal reaches PID 1 once.
-      terminate: () => signalGroup(pid, "SIGTERM"),
-      kill: () => {
-        const inits = childrenOf(pid);
-        // Once PID 1 is gone, `unshare` exits by itself; kill it directly only if it has no child.
-        for (const init of inits) signalPid(init, "SIGKILL");
-        if (inits.length === 0) signalGroup(pid, "SIGKILL");
-      },
-      // Nothing can be left: `unshare` waited for the namespace to empty (or --kill-child empties it).
-      exited: () => {},
-    };
-  }
+  const signals = inNamespace ? namespaceSignals(pid) : treeSignals(pid);
+  let gone = false;
+  let markGone!: () => void;
+  const goneOnce = new Promise<void>((resolve) => {
+    markGone = resolve;
+  });
+  let stopping: Promise<void> | undefined;
+  const stopper: ProcessStopper = {
+    terminate: () => {
+      if (!gone) signals.terminate();
+    },
+    kill: () => {
+      if (!gone) signals.kill();
+    },
+    exited: () => {
+      if (gone) return;
+      gone = true;
+      signals.exited();
+      markGone();
+    },
+    stop: (graceMs) => {
+      stopping ??= (async () => {
+        if (gone) return;
+        stopper.terminate();
+        if (await settlesWithin(goneOnce, graceMs)) return;
+        stopper.kill();
+        await settlesWithin(goneOnce, KILL_WAIT_MS);
+      })();
+      return stopping;
+    },
+  };
+  return stopper;
+}
+
+function namespaceSignals(pid: number): Signals {
+  return {
+    // `unshare` blocks SIGTERM, PID 1 shares its group: the group signal reaches PID 1 once.
+    terminate: () => signalGroup(pid, "SIGTERM"),
+    kill: () => {
+      const inits = childrenOf(pid);
+      // Once PID 1 is gone, `unshare` exits by itself; kill it directly only if it has no child.
+      for (const init of inits) signalPid(init, "SIGKILL");
+      if (inits.length === 0) signalGroup(pid, "SIGKILL");
+    },
+    // Nothing can be left: `unshare` waited for the namespace to empty (or --kill-child empties it).
+    exited: () => {},
+  };
+}
+
+function treeSignals(pid: number): Signals {
   let stopTree: ProcessRef[] = [];
   return {
     terminate: () => {
@@ -47,10 +99,22 @@ export function processStopper(pid: number, inNamespace: boolean): ProcessStoppe
       for (const proc of [...stopTree, ...processTree(pid)]) signalProcess(proc, "SIGKILL");
     },
     exited: () => {
+      // The group id outlives its leader while any member is left, and is not reused until none is.
       signalGroup(pid, "SIGKILL");
       for (const proc of stopTree) signalProcess(proc, "SIGKILL");
     },
   };
+}
+
+/** True if `promise` settles within `ms`; the timer never outlives the answer. */
+function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
 }
 
 /** A process as found in /proc: the start time tells a process from a later one given the same pid. */

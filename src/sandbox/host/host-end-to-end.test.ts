@@ -145,7 +145,7 @@ it("runs a real session: clone, Claude Code writes CONTRIBUTING.md, commit and p
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
   expect(cp.problems).toEqual([]);
   const of = <T extends Event["type"]>(type: T) => events.filter((e) => e.type === type);
-  expect(of("tool_call").map((e) => (e.data as { tool: string }).tool)).toEqual(
+  expect(of("tool_call").map((e) => (e.data as { name: string }).name)).toEqual(
     expect.arrayContaining(["Bash", "Write"]),
   );
   expect(of("push_complete")[0]?.data).toMatchObject({ pushed: true, commitsAhead: 1 });

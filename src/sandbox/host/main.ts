@@ -1,7 +1,8 @@
 /**
  * Runs the local sandbox host: `tsx src/sandbox/host/main.ts`.
  *
- *   SANDBOX_HOST_SECRET  required (≥ 16 characters); the local provider sends it as a bearer token
+ *   SANDBOX_HOST_SECRET  required (≥ 16 characters of A-Z a-z 0-9 . _ ~ + / -); the local provider
+ *                        sends it as a bearer token
  *   SANDBOX_HOST_PORT    default 8790
  *   SANDBOX_ROOT         default ./.understudy/sandboxes
  *   ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY   handed to each sandbox's agent
@@ -28,6 +29,10 @@ const host = await startSandboxHost({
   secret,
   modelEnv: { baseUrl: process.env.ANTHROPIC_BASE_URL, apiKey: process.env.ANTHROPIC_API_KEY },
   log,
+}).catch((err: unknown) => {
+  // A secret a bearer token cannot carry, or a port in use: say which, without a stack trace.
+  log.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
 });
 log.info(`listening on ${host.url}`);
 

@@ -27,7 +27,10 @@ export type Sandbox = {
   dir: string;
   /** The spawned process: `unshare` where the bridge runs in a PID namespace, else the bridge. */
   pid: number;
-  /** Stops the bridge and everything under it (see killSandbox). */
+  /**
+   * Stops the bridge and everything under it: `stopper.stop(grace)` sends SIGTERM (the bridge then
+   * stops the agent, commits and pushes), and SIGKILL if the grace runs out.
+   */
   stopper: ProcessStopper;
   startedAt: string;
   running: boolean;
@@ -127,25 +130,4 @@ export async function spawnBridge(spec: SandboxSpec, opts: SpawnBridgeOptions): 
   child.stdin.on("error", (err) => opts.log.warn(`[sandbox ${id}] could not write the spec: ${err.message}`));
   child.stdin.end(JSON.stringify(spec));
   return sandbox;
-}
-
-/**
- * Stops a sandbox: SIGTERM to the bridge (it then stops the agent, commits and pushes), SIGKILL to
- * it and everything under it after `graceMs`. Resolves once the bridge has exited or a bounded wait
- * after SIGKILL has passed; in a PID namespace its exit means no process of the run is left.
- */
-export async function killSandbox(sandbox: Sandbox, graceMs: number): Promise<void> {
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      void sandbox.exited.then(() => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
-  if (!sandbox.running) return;
-  sandbox.stopper.terminate();
-  await sleep(graceMs);
-  if (sandbox.running) sandbox.stopper.kill();
-  await sleep(5_000);
 }

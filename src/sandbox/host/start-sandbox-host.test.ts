@@ -94,6 +94,19 @@ it("refuses requests without the right secret", async () => {
   expect(host.sandboxes.size).toBe(0);
 });
 
+it("answers 413 over HTTP to a body over the limit without buffering it, and stays usable", async () => {
+  const { host } = await start();
+  const res = await post(host, { ...spec, prompt: "x".repeat(2 * 1024 * 1024) });
+  expect(res.status).toBe(413);
+  expect(await res.json()).toEqual({ error: "body too large for a sandbox spec" });
+  // The rest of the body was never read, so the connection is not reused for the next request.
+  expect(res.headers.get("connection")).toBe("close");
+  expect(host.sandboxes.size).toBe(0);
+  // An unauthenticated oversize body is refused for its token first.
+  expect((await post(host, { ...spec, prompt: "x".repeat(2 * 1024 * 1024) }, null)).status).toBe(401);
+  expect((await post(host, spec)).status).toBe(201);
+});
+
 it("refuses a start without a real secret", async () => {
   await expect(start({ secret: "" })).rejects.toThrow(/secret/);
 });
@@ -104,6 +117,7 @@ it("answers 400 with the zod issues for a bad spec", async () => {
   expect(res.status).toBe(400);
   const body = (await res.json()) as { error: string; issues: Array<{ path: string[] }> };
   expect(body.issues.map((i) => i.path.join("."))).toContain("token");
+  expect(body.error).toMatch(/^invalid sandbox spec: token: /);
   expect((await post(host, "{not json")).status).toBe(400);
   expect(host.sandboxes.size).toBe(0);
 });

@@ -1,6 +1,7 @@
 /**
  * Client of the local sandbox host (src/sandbox/host), a Node process on loopback that runs one
- * bridge per session in its own directory and process group.
+ * bridge per session in its own directory and PID namespace. The routes it calls are listed in
+ * src/sandbox/host/sandbox-host-app.ts; host-provider-contract.test.ts runs this client against them.
  */
 import { SandboxHandle, type SandboxSpec } from "../../core/wire.js";
 import { type SandboxProvider, SandboxProviderError } from "./sandbox-provider.js";
@@ -23,7 +24,7 @@ export function localProvider(opts: { hostUrl: string; secret: string }): Sandbo
         throw new SandboxProviderError(
           `the local sandbox host answered ${res.status}: ${text.slice(0, 500)}`,
         );
-      const handle = SandboxHandle.safeParse(JSON.parse(text));
+      const handle = SandboxHandle.safeParse(parseJson(text));
       if (!handle.success)
         throw new SandboxProviderError(`the local sandbox host answered an unexpected body`);
       return handle.data;
@@ -38,4 +39,13 @@ export function localProvider(opts: { hostUrl: string; secret: string }): Sandbo
         throw new SandboxProviderError(`stopping ${sandboxId} failed: ${res.status}`);
     },
   };
+}
+
+/** The body as JSON, or undefined: a proxy's HTML error page must not escape as a SyntaxError. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
