@@ -26,7 +26,7 @@ describe("renderTerminalMarkdown", () => {
 
         ▸ What I did (2 steps)
 
-        ✔ Created \`HELLO.md\`
+        ✔ Wrote \`HELLO.md\`
         ✔ Show changed files
 
         🔗 Pull request #13 <https://github.com/acme/widgets/pull/13> · Branch \`understudy/12-add-a-greeting-file\` <https://github.com/acme/widgets/tree/understudy/12-add-a-greeting-file> · Full transcript <https://understudy.example.com/sessions/ses_01JD8Z4K7Q?sig=abc123>
@@ -43,7 +43,7 @@ describe("renderTerminalMarkdown", () => {
 
         │ Create \`HELLO.md\` with a short greeting, then check \`git status\`.
 
-        ✔ Created \`HELLO.md\`
+        ✔ Wrote \`HELLO.md\`
         ○ Now: Show changed files
 
         💭 I will create HELLO.md.
@@ -52,7 +52,24 @@ describe("renderTerminalMarkdown", () => {
 
         1.3k tokens · $0.01"
     `);
-    expect(out).toContain("  ✔ Created `HELLO.md`\n  ○ Now: Show changed files");
+    expect(out).toContain("  ✔ Wrote `HELLO.md`\n  ○ Now: Show changed files");
+  });
+
+  it("shows what is queued and who stopped a run as plain lines, mentions readable again", () => {
+    const queued = renderStatusComment(
+      baseView({ queue: [{ author: "alice", text: "add tests" }] }),
+      upTo(AFTER.bashRunning),
+      new Date(at(65)),
+    );
+    expect(renderTerminalMarkdown(queued)).toContain("  ⏭️ Queued next: 1 request — @alice: add tests\n");
+    const stopped = renderStatusComment(
+      baseView({ status: "cancelled", finishedAt: at(70), stoppedBy: "alice", queueCleared: 2 }),
+      upTo(AFTER.bashRunning),
+      new Date(at(80)),
+    );
+    expect(renderTerminalMarkdown(stopped)).toContain(
+      "  Stopped by @alice\n\n  🧹 The stop cleared 2 queued requests: they will not run.",
+    );
   });
 
   it("drops HTML comments and indents every non-empty line by two spaces", () => {

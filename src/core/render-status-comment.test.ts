@@ -1,8 +1,9 @@
 import { Marked, type Token } from "marked";
 import { describe, expect, it } from "vitest";
 import { AFTER, at, BRANCH_URL, baseView, events, PR, upTo } from "../../test/support/session-scenario.js";
-import { formatDuration, renderStatusComment } from "./render-status-comment.js";
-import type { Event } from "./wire.js";
+import { formatDuration } from "./format-duration.js";
+import { renderStatusComment } from "./render-status-comment.js";
+import type { Event, ToolCall } from "./wire.js";
 
 /** Raw HTML as a GFM parser sees it (block and inline), to prove user text cannot inject any. */
 function rawHtml(md: string): string[] {
@@ -62,7 +63,7 @@ describe("renderStatusComment over the life of a session", () => {
 
       > Create \`HELLO.md\` with a short greeting, then check \`git status\`.
 
-      - [x] Created \`HELLO.md\`
+      - [x] Wrote \`HELLO.md\`
       - [ ] **Now:** Show changed files
 
       💭 I will create HELLO.md.
@@ -74,7 +75,7 @@ describe("renderStatusComment over the life of a session", () => {
       <!-- understudy:session:ses_01JD8Z4K7Q -->"
     `);
     expect(md.split("\n")[0]).toBe("### 🛠️ Working… · 1m 05s");
-    expect(md).toContain("- [x] Created `HELLO.md`");
+    expect(md).toContain("- [x] Wrote `HELLO.md`");
     expect(md).toContain("- [ ] **Now:** Show changed files");
     expect(md).toContain("💭 I will create HELLO.md.");
   });
@@ -110,7 +111,7 @@ describe("renderStatusComment over the life of a session", () => {
 
       <details><summary>What I did (2 steps)</summary>
 
-      - [x] Created \`HELLO.md\`
+      - [x] Wrote \`HELLO.md\`
       - [x] Show changed files
 
       </details>
@@ -168,7 +169,7 @@ describe("renderStatusComment over the life of a session", () => {
 
       💾 Changes so far were pushed to [\`understudy/12-add-a-greeting-file\`](https://github.com/acme/widgets/tree/understudy/12-add-a-greeting-file) (2 commits ahead of \`main\`).
 
-      - [x] Created \`HELLO.md\`
+      - [x] Wrote \`HELLO.md\`
       - [x] Show changed files
 
       🔗 [Branch \`understudy/12-add-a-greeting-file\`](https://github.com/acme/widgets/tree/understudy/12-add-a-greeting-file) · [Full transcript](https://understudy.example.com/sessions/ses_01JD8Z4K7Q?sig=abc123)
@@ -200,7 +201,7 @@ describe("renderStatusComment over the life of a session", () => {
 
       ⚠️ Nothing was pushed: no changes from this run were saved.
 
-      - [x] Created \`HELLO.md\`
+      - [x] Wrote \`HELLO.md\`
       - [ ] Show changed files — _did not finish_
 
       🔗 [Full transcript](https://understudy.example.com/sessions/ses_01JD8Z4K7Q?sig=abc123)
@@ -261,7 +262,7 @@ describe("renderStatusComment over the life of a session", () => {
 
       💾 Changes so far were pushed to [\`understudy/12-add-a-greeting-file\`](https://github.com/acme/widgets/tree/understudy/12-add-a-greeting-file) (1 commit ahead of \`main\`).
 
-      - [x] Created \`HELLO.md\`
+      - [x] Wrote \`HELLO.md\`
       - [ ] Show changed files — _did not finish_
 
       🔗 [Branch \`understudy/12-add-a-greeting-file\`](https://github.com/acme/widgets/tree/understudy/12-add-a-greeting-file) · [Full transcript](https://understudy.example.com/sessions/ses_01JD8Z4K7Q?sig=abc123)
@@ -297,11 +298,11 @@ describe("renderStatusComment over the life of a session", () => {
 });
 
 describe("describing steps", () => {
-  const call = (seq: number, tool: string, input: unknown): Event => ({
+  const call = (seq: number, fields: Omit<ToolCall, "callId" | "status">): Event => ({
     seq,
     at: at(seq),
     type: "tool_call",
-    data: { callId: `c${seq}`, tool, input, status: "running" },
+    data: { callId: `c${seq}`, status: "running", ...fields },
   });
   const result = (seq: number, isError = false): Event => ({
     seq: seq + 1000,
@@ -310,36 +311,56 @@ describe("describing steps", () => {
     data: { callId: `c${seq}`, output: "ok", isError },
   });
 
-  it("names each tool in words and shows paths relative to the checkout", () => {
+  it("names each kind of step in words, whatever the agent called its tool", () => {
     const md = renderStatusComment(
       baseView(),
       [
-        call(1, "Read", { file_path: "/workspace/repo/src/repo/date.ts" }),
+        call(1, { kind: "read", name: "Read", path: "src/repo/date.ts" }),
         result(1),
-        call(2, "Edit", { file_path: "/workspace/repo/src/date.ts", old_string: "a", new_string: "b" }),
+        call(2, { kind: "edit", name: "Edit", path: "src/date.ts", added: 1, removed: 1 }),
         result(2, true),
-        call(3, "Bash", { command: "npm test -- --run\nnpm run lint" }),
+        call(3, { kind: "shell", name: "Bash", command: "npm test -- --run\nnpm run lint" }),
         result(3),
-        call(4, "Grep", { pattern: "parseDate" }),
+        call(4, { kind: "search", name: "Grep", query: "parseDate" }),
         result(4),
-        call(5, "mcp__linear__create_issue", {}),
+        call(6, { kind: "edit", name: "apply_patch", path: "src/date.ts", added: 3, removed: 1 }),
+        result(6),
+        call(7, { kind: "web", name: "WebFetch", url: "https://example.com/x" }),
+        result(7),
+        call(8, { kind: "other", name: "TodoWrite", description: "Update the plan" }),
+        result(8),
+        call(9, { kind: "write", name: "Write", path: "NOTES.md" }),
+        result(9),
+        call(5, { kind: "other", name: "mcp__linear__create_issue" }),
       ],
       nowAt(10),
     );
     expect(md).toContain("- [x] Read `src/repo/date.ts`");
-    expect(md).toContain("- [ ] ❌ Edit `src/date.ts`");
+    expect(md).toContain("- [ ] ❌ Edit `src/date.ts`\n");
     expect(md).toContain("- [x] `npm test -- --run …`");
     expect(md).toContain("- [x] Searched for `parseDate`");
+    expect(md).toContain("- [x] Edited `src/date.ts` (+3 −1)");
+    expect(md).toContain("- [x] Fetched `https://example.com/x`");
+    expect(md).toContain("- [x] Update the plan");
+    expect(md).toContain("- [x] Wrote `NOTES.md`");
+    // A tool no kind fits is shown by the agent's own name, as an opaque label.
     expect(md).toContain("- [ ] **Now:** mcp\\_\\_linear\\_\\_create\\_issue");
+    // Nothing in the comment comes from a tool's own name when a kind describes it.
+    expect(md).not.toMatch(/Bash|Grep|WebFetch|TodoWrite|apply_patch/);
   });
 
   it("keeps hostile commands inside their code span and agent text out of the HTML", () => {
     const md = renderStatusComment(
       baseView({ task: "Fix it <!-- and hide everything after this\n<details><summary>x" }),
       [
-        call(1, "Bash", { command: "echo ``` <!-- `x` " }),
+        call(1, { kind: "shell", name: "Bash", command: "echo ``` <!-- `x` " }),
         result(1),
-        call(2, "Bash", { command: "ls", description: "List <b>files</b> **now** [x](javascript:alert(1))" }),
+        call(2, {
+          kind: "shell",
+          name: "Bash",
+          command: "ls",
+          description: "List <b>files</b> **now** [x](javascript:alert(1))",
+        }),
         {
           seq: 3,
           at: at(3),
@@ -379,8 +400,10 @@ describe("size", () => {
         type: "tool_call",
         data: {
           callId: `c${i}`,
-          tool: "Bash",
-          input: { command: `${"x".repeat(5_000)} ${i}`, description: `Step ${i}: ${"é".repeat(300)}` },
+          kind: "shell",
+          name: "Bash",
+          command: `${"x".repeat(5_000)} ${i}`,
+          description: `Step ${i}: ${"é".repeat(300)}`,
           status: "running",
         },
       });
@@ -420,12 +443,7 @@ describe("long sessions", () => {
         seq: i + 1,
         at: at(i),
         type: "tool_call",
-        data: {
-          callId: `c${i}`,
-          tool: "Read",
-          input: { file_path: `/workspace/repo/f${i}.ts` },
-          status: "completed",
-        },
+        data: { callId: `c${i}`, kind: "read", name: "Read", path: `f${i}.ts`, status: "completed" },
       });
     }
     const md = renderStatusComment(baseView(), many, nowAt(2_001));
@@ -438,31 +456,125 @@ describe("long sessions", () => {
 });
 
 describe("runs", () => {
-  it("a follow-up run shows only its own steps and numbers itself", () => {
+  it("a follow-up run shows the events it is given, told apart by run number and not by clock", () => {
     const view = baseView({ run: 2, runStartedAt: at(1_000), branchUrl: BRANCH_URL, pr: PR });
+    // The store hands over run 2's events only. The sandbox's clock runs 10 minutes behind the
+    // control plane's here: its events still belong to the run they were stored under.
     const second: Event[] = [
-      ...events(),
       {
         seq: 100,
-        at: at(1_010),
+        at: at(400),
         type: "tool_call",
-        data: {
-          callId: "r2",
-          tool: "Read",
-          input: { file_path: "/workspace/repo/HELLO.md" },
-          status: "running",
-        },
+        data: { callId: "r2", kind: "read", name: "Read", path: "HELLO.md", status: "running" },
       },
       {
         seq: 101,
-        at: at(1_011),
+        at: at(401),
         type: "step_finish",
         data: { tokens: { input: 900, output: 10 }, costUsd: 0.004 },
       },
     ];
     const md = renderStatusComment(view, second, nowAt(1_020));
-    expect(md).not.toContain("Created `HELLO.md`");
+    expect(md.split("\n")[0]).toBe("### 🛠️ Working… · 20s");
+    expect(md).not.toContain("HELLO.md` with a greeting");
     expect(md).toContain("- [ ] **Now:** Reading `HELLO.md`");
     expect(md).toContain("<sub>Run 2 · 910 tokens · <$0.01</sub>");
+  });
+});
+
+describe("queue and stops", () => {
+  it("says what is queued next and who asked, in order, cut to one short line each", () => {
+    const view = baseView({
+      queue: [
+        { author: "alice", text: "add tests for the greeting" },
+        { author: "bob", text: `rename the file to GREETING.md\n\nand ${"then more ".repeat(30)}` },
+      ],
+    });
+    const md = renderStatusComment(view, upTo(AFTER.bashRunning), nowAt(65));
+    const line = md.split("\n").find((l) => l.includes("Queued next"));
+    expect(line).toBe(
+      "⏭️ **Queued next:** 2 requests — @\u200balice: add tests for the greeting; @\u200bbob: rename the file to GREETING.md and then more then more then more then more then…",
+    );
+    // Above the links, under what the run is doing now.
+    expect(md.indexOf("Queued next")).toBeGreaterThan(md.indexOf("**Now:**"));
+    expect(md.indexOf("Queued next")).toBeLessThan(md.indexOf("🔗"));
+  });
+
+  it("names the first few queued requests and counts the rest; an empty queue says nothing", () => {
+    const queue = ["a", "b", "c", "d", "e"].map((author) => ({ author, text: `task of ${author}` }));
+    const md = renderStatusComment(baseView({ queue }), upTo(AFTER.bashRunning), nowAt(65));
+    expect(md).toContain(
+      "⏭️ **Queued next:** 5 requests — @\u200ba: task of a; @\u200bb: task of b; @\u200bc: task of c; and 2 more",
+    );
+    expect(renderStatusComment(baseView(), upTo(AFTER.bashRunning), nowAt(65))).not.toContain("Queued");
+    const one = renderStatusComment(baseView({ queue: [queue[0]!] }), upTo(AFTER.bashRunning), nowAt(65));
+    expect(one).toContain("⏭️ **Queued next:** 1 request — @\u200ba: task of a\n");
+  });
+
+  it("keeps a queued request's text from breaking the comment", () => {
+    const view = baseView({ queue: [{ author: "mallory", text: "<!-- hide <details> `x` @everyone ```" }] });
+    const md = renderStatusComment(view, [], nowAt(65));
+    expect(rawHtml(md)).toEqual(["<!-- understudy:session:ses_01JD8Z4K7Q -->"]);
+    expect(md).toContain("@\u200beveryone");
+  });
+
+  it("a stopped run says who stopped it and how many queued requests the stop cleared", () => {
+    const stopped: Event[] = [
+      ...upTo(AFTER.bashRunning),
+      {
+        seq: 0,
+        at: at(70),
+        type: "session_status",
+        data: { status: "cancelled", reason: "Stopped by @alice" },
+      },
+    ];
+    const view = baseView({ status: "cancelled", finishedAt: at(72), stoppedBy: "alice", queueCleared: 2 });
+    const md = renderStatusComment(view, stopped, nowAt(500));
+    expect(md).toMatchInlineSnapshot(`
+      "### ⏹️ Stopped · 1m 12s
+
+      > Create \`HELLO.md\` with a short greeting, then check \`git status\`.
+
+      Stopped by @​alice
+
+      🧹 The stop cleared 2 queued requests: they will not run.
+
+      ⚠️ Nothing was pushed: no changes from this run were saved.
+
+      - [x] Wrote \`HELLO.md\`
+      - [ ] Show changed files — _did not finish_
+
+      🔗 [Full transcript](https://understudy.example.com/sessions/ses_01JD8Z4K7Q?sig=abc123)
+
+      <sub>1.3k tokens · $0.01</sub>
+
+      <!-- understudy:session:ses_01JD8Z4K7Q -->"
+    `);
+    // Said once, not once from the stored reason and again from stoppedBy.
+    expect(md.match(/Stopped by/g)).toHaveLength(1);
+
+    const alone = renderStatusComment({ ...view, queueCleared: 0 }, stopped, nowAt(500));
+    expect(alone).toContain("Stopped by @\u200balice");
+    expect(alone).not.toContain("cleared");
+    // Between the stop and the bridge's last report the run says so instead of "Working".
+    const stopping = renderStatusComment(
+      baseView({ status: "running", stoppedBy: "alice" }),
+      stopped.slice(0, -1),
+      nowAt(60),
+    );
+    expect(stopping.split("\n")[0]).toBe("### ⏹️ Stopping, saving the work so far… · 1m 00s");
+    const one = renderStatusComment({ ...view, queueCleared: 1 }, stopped, nowAt(500));
+    expect(one).toContain("🧹 The stop cleared 1 queued request: it will not run.");
+  });
+
+  it("a stop whose sandbox never saved its work says so after who stopped it", () => {
+    const view = baseView({
+      status: "cancelled",
+      finishedAt: at(90),
+      stoppedBy: "alice",
+      error: "the sandbox did not save its work within 30 s",
+    });
+    const md = renderStatusComment(view, upTo(AFTER.bashRunning), nowAt(500));
+    expect(md).toContain("Stopped by @\u200balice: the sandbox did not save its work within 30 s");
   });
 });

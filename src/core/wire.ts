@@ -19,6 +19,45 @@ export type SessionStatus = z.infer<typeof SessionStatus>;
 export const TERMINAL_STATUSES: readonly SessionStatus[] = ["completed", "failed", "cancelled"];
 export const isTerminal = (s: SessionStatus): boolean => TERMINAL_STATUSES.includes(s);
 
+/**
+ * What a tool call does, whatever the agent calls the tool. Renderers switch on this and nothing
+ * else: each agent's adapter maps its own tools to a kind once, so a new agent is one new adapter.
+ */
+export const ToolKind = z.enum(["edit", "write", "read", "shell", "search", "web", "other"]);
+export type ToolKind = z.infer<typeof ToolKind>;
+
+/** A tool call in agent-neutral terms. Only `kind` decides how it is shown; the rest fills it in. */
+export const ToolCall = z.object({
+  callId: z.string(),
+  kind: ToolKind,
+  /** The agent's own name for the tool: an opaque label, shown only for kind `other`. */
+  name: z.string(),
+  /** The file or directory worked on, relative to the checkout (absolute only when outside it). */
+  path: z.string().optional(),
+  /** The command line of a `shell` call. */
+  command: z.string().optional(),
+  /** A short human phrase saying what the call is for (e.g. the agent's own words for a command). */
+  description: z.string().optional(),
+  /** What a `search` or `web` call looked for: a pattern, a glob or a query. */
+  query: z.string().optional(),
+  /** The page a `web` call fetched. */
+  url: z.string().optional(),
+  /** Lines an `edit` adds and removes, when the adapter can tell. */
+  added: z.number().int().nonnegative().optional(),
+  removed: z.number().int().nonnegative().optional(),
+  /** The text an `edit` replaced, in order, for the transcript's before/after view. */
+  edits: z.array(z.object({ before: z.string(), after: z.string() })).optional(),
+  /** The whole new content of a `write`. */
+  content: z.string().optional(),
+  /**
+   * The agent's input as it gave it, for the transcript's details. Adapters leave it out when the
+   * fields above already carry it (edits and writes, whose content can be large).
+   */
+  input: z.unknown().optional(),
+  status: z.enum(["running", "completed", "error"]),
+});
+export type ToolCall = z.infer<typeof ToolCall>;
+
 /** Per-type payloads. Kept small and explicit: the status comment and transcript render from these. */
 export const EventData = {
   session_status: z.object({ status: SessionStatus, reason: z.string().optional() }),
@@ -29,12 +68,7 @@ export const EventData = {
   git_sync: z.object({ branch: z.string(), base: z.string(), headSha: z.string(), created: z.boolean() }),
   user_message: z.object({ text: z.string(), author: z.string().optional() }),
   assistant_text: z.object({ text: z.string() }),
-  tool_call: z.object({
-    callId: z.string(),
-    tool: z.string(),
-    input: z.unknown(),
-    status: z.enum(["running", "completed", "error"]),
-  }),
+  tool_call: ToolCall,
   tool_result: z.object({ callId: z.string(), output: z.string(), isError: z.boolean() }),
   step_finish: z.object({
     tokens: z.object({ input: z.number(), output: z.number() }),

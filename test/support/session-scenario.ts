@@ -1,9 +1,11 @@
 /**
  * A realistic session for renderer tests, shaped like test/fixtures/claude-code-2.1.330.write-bash
- * once the bridge has mapped it to wire events: the agent writes HELLO.md, checks `git status`,
- * answers, and the bridge pushes and opens a pull request. `upTo(n)` gives the log as it stood after
- * n events, so one script serves every point in time.
+ * once the Claude Code adapter has mapped it to agent-neutral wire events: the agent writes
+ * HELLO.md, checks `git status`, answers, and the bridge pushes and opens a pull request.
+ * `upTo(n)` gives the log as it stood after n events, so one script serves every point in time;
+ * `stored(...)` files events under a run number the way the session's store does.
  */
+import type { SessionEvent } from "../../src/core/session-event.js";
 import type { SessionView } from "../../src/core/session-view.js";
 import type { Event, EventInput } from "../../src/core/wire.js";
 
@@ -71,11 +73,10 @@ const SCRIPT: ReadonlyArray<readonly [number, EventInput]> = [
       type: "tool_call",
       data: {
         callId: "toolu_01",
-        tool: "Write",
-        input: {
-          file_path: "/workspace/repo/HELLO.md",
-          content: "# Hello\n\nWritten by the scripted stand-in model.\n",
-        },
+        kind: "write",
+        name: "Write",
+        path: "HELLO.md",
+        content: "# Hello\n\nWritten by the scripted stand-in model.\n",
         status: "running",
       },
     },
@@ -98,7 +99,10 @@ const SCRIPT: ReadonlyArray<readonly [number, EventInput]> = [
       type: "tool_call",
       data: {
         callId: "toolu_02",
-        tool: "Bash",
+        kind: "shell",
+        name: "Bash",
+        command: "git status --short",
+        description: "Show changed files",
         input: { command: "git status --short", description: "Show changed files" },
         status: "running",
       },
@@ -169,3 +173,11 @@ export function upTo(n: number): Event[] {
 
 export const BRANCH_URL = "https://github.com/acme/widgets/tree/understudy/12-add-a-greeting-file";
 export const PR = { number: 13, url: "https://github.com/acme/widgets/pull/13" };
+
+/** Events as the store keeps them: each with its run and an id that grows across the whole log. */
+export function stored(
+  ...runs: ReadonlyArray<readonly [run: number, events: readonly Event[]]>
+): SessionEvent[] {
+  let id = 0;
+  return runs.flatMap(([run, list]) => list.map((event) => ({ id: ++id, run, event })));
+}

@@ -1,5 +1,8 @@
 import type { SessionView } from "../../src/core/session-view.js";
+import type { SessionDeps } from "./session-deps.js";
 import type { SessionRecord } from "./session-record.js";
+import type { StoredRequest } from "./store.js";
+import { transcriptUrl } from "./transcript-url.js";
 
 /** The renderers' view of a stored session. */
 export function toSessionView(
@@ -31,4 +34,16 @@ export function toSessionView(
     stoppedBy: r.stoppedBy,
     queueCleared: r.queueCleared,
   };
+}
+
+/** Requests waiting for the current run (the store's queued ones), as the renderers show them. */
+export function queueOf(requests: readonly StoredRequest[]): SessionView["queue"] {
+  return requests.map((r) => ({ author: r.request.requester.login, text: r.request.task }));
+}
+
+/** The stored session as renderers and subscribers see it now: its row, capability link and queue. */
+export async function currentView(d: SessionDeps): Promise<SessionView | null> {
+  const s = d.store.getSession();
+  if (!s) return null;
+  return toSessionView(s, await transcriptUrl(d, s.publicUrl), queueOf(d.store.queuedRequests()));
 }

@@ -14,7 +14,10 @@ function lines(file: string): unknown[] {
     .map((l) => JSON.parse(l) as unknown);
 }
 
-const eventsOf = (file: string): EventInput[] => lines(file).flatMap(mapClaudeStreamLine);
+/** The checkout the captured runs worked in (their `system/init` says `cwd: /workspace/repo`). */
+const CHECKOUT = { cwd: "/workspace/repo" };
+const map = (obj: unknown) => mapClaudeStreamLine(obj, CHECKOUT);
+const eventsOf = (file: string): EventInput[] => lines(file).flatMap(map);
 const resultOf = (file: string) =>
   lines(file)
     .map(parseClaudeResult)
@@ -42,11 +45,11 @@ describe("mapClaudeStreamLine over every captured Claude Code stream", () => {
 
   it("write-bash: text, Write, Bash, final text, then the step's totals", () => {
     const events = eventsOf("claude-code-2.1.330.write-bash.stream.jsonl");
-    expect(events.map((e) => (e.type === "tool_call" ? `tool_call:${e.data.tool}` : e.type))).toEqual([
+    expect(events.map((e) => (e.type === "tool_call" ? `tool_call:${e.data.kind}` : e.type))).toEqual([
       "assistant_text",
-      "tool_call:Write",
+      "tool_call:write",
       "tool_result",
-      "tool_call:Bash",
+      "tool_call:shell",
       "tool_result",
       "assistant_text",
       "step_finish",
@@ -56,11 +59,22 @@ describe("mapClaudeStreamLine over every captured Claude Code stream", () => {
       type: "tool_call",
       data: {
         callId: "toolu_standinmwu2a3sj1b",
-        tool: "Write",
-        input: {
-          file_path: "/workspace/repo/HELLO.md",
-          content: "# Hello\n\nWritten by the scripted stand-in model.\n",
-        },
+        kind: "write",
+        name: "Write",
+        path: "HELLO.md",
+        content: "# Hello\n\nWritten by the scripted stand-in model.\n",
+        status: "running",
+      },
+    });
+    expect(events[3]).toEqual({
+      type: "tool_call",
+      data: {
+        callId: "toolu_standinmwu2a3ul1e",
+        kind: "shell",
+        name: "Bash",
+        command: "git status --short",
+        description: "Run scripted command",
+        input: { command: "git status --short", description: "Run scripted command" },
         status: "running",
       },
     });
@@ -79,8 +93,17 @@ describe("mapClaudeStreamLine over every captured Claude Code stream", () => {
 
   it("read-edit-commit: Read, Edit and Bash each get their result", () => {
     const events = eventsOf("claude-code-2.1.330.read-edit-commit.stream.jsonl");
-    const calls = events.flatMap((e) => (e.type === "tool_call" ? [e.data.tool] : []));
-    expect(calls).toEqual(["Read", "Edit", "Bash"]);
+    const calls = events.flatMap((e) => (e.type === "tool_call" ? [e.data] : []));
+    expect(calls.map((c) => [c.kind, c.name, c.path])).toEqual([
+      ["read", "Read", "README.md"],
+      ["edit", "Edit", "README.md"],
+      ["shell", "Bash", undefined],
+    ]);
+    expect(calls[1]).toMatchObject({
+      edits: [{ before: "Hello", after: "Hello, edited" }],
+      added: 1,
+      removed: 1,
+    });
     const results = events.flatMap((e) => (e.type === "tool_result" ? [e.data] : []));
     expect(results.map((r) => r.isError)).toEqual([false, false, false]);
     expect(results[2]?.output).toContain("standin");
@@ -112,7 +135,7 @@ describe("mapClaudeStreamLine over every captured Claude Code stream", () => {
 
   it("names the HTTP status of a retried request when there was one", () => {
     expect(
-      mapClaudeStreamLine({
+      map({
         type: "system",
         subtype: "api_retry",
         attempt: 2,
@@ -127,7 +150,7 @@ describe("mapClaudeStreamLine over every captured Claude Code stream", () => {
   it("system/init maps to nothing", () => {
     const init = lines("claude-code-2.1.330.write-bash.stream.jsonl")[0];
     expect(init).toMatchObject({ type: "system", subtype: "init" });
-    expect(mapClaudeStreamLine(init)).toEqual([]);
+    expect(map(init)).toEqual([]);
   });
 });
 
@@ -163,7 +186,7 @@ const apiErrorResult = {
 
 describe("a model API failure", () => {
   it("maps the CLI's synthetic API-error message to an error event, not assistant text", () => {
-    expect(mapClaudeStreamLine(apiErrorAssistant)).toEqual([
+    expect(map(apiErrorAssistant)).toEqual([
       {
         type: "error",
         data: { message: "API Error: 500 Internal server error. This is a server-side issue." },
@@ -216,14 +239,14 @@ describe("a run that waits for a background task", () => {
   };
 
   it("reports only the cost since the previous result", () => {
-    expect(mapClaudeStreamLine(second)).toEqual([
+    expect(map(second)).toEqual([
       { type: "step_finish", data: { tokens: { input: 12697, output: 2 }, costUsd: 0.050828 } },
     ]);
   });
 
   it("falls back to total_cost_usd when the per-stretch usage is missing", () => {
     const { model_usage_since_last_result: _, ...older } = second;
-    expect(mapClaudeStreamLine(older)).toEqual([
+    expect(map(older)).toEqual([
       { type: "step_finish", data: { tokens: { input: 12697, output: 2 }, costUsd: 0.1502 } },
     ]);
   });
@@ -239,7 +262,7 @@ describe("tool results", () => {
   });
 
   it("flattens an array of content blocks", () => {
-    const events = mapClaudeStreamLine(
+    const events = map(
       user(
         [
           { type: "text", text: "one" },
@@ -255,7 +278,7 @@ describe("tool results", () => {
   });
 
   it(`cuts output over ${MAX_TOOL_OUTPUT_CHARS} characters and says so`, () => {
-    const [event] = mapClaudeStreamLine(user("x".repeat(MAX_TOOL_OUTPUT_CHARS + 5)));
+    const [event] = map(user("x".repeat(MAX_TOOL_OUTPUT_CHARS + 5)));
     expect(event?.type).toBe("tool_result");
     const output = event?.type === "tool_result" ? event.data.output : "";
     expect(output.startsWith("x".repeat(MAX_TOOL_OUTPUT_CHARS))).toBe(true);
@@ -263,13 +286,13 @@ describe("tool results", () => {
   });
 
   it("does not cut an emoji in half", () => {
-    const [event] = mapClaudeStreamLine(user(`${"x".repeat(MAX_TOOL_OUTPUT_CHARS - 1)}😀tail`));
+    const [event] = map(user(`${"x".repeat(MAX_TOOL_OUTPUT_CHARS - 1)}😀tail`));
     const output = event?.type === "tool_result" ? event.data.output : "";
     expect(output.startsWith(`${"x".repeat(MAX_TOOL_OUTPUT_CHARS - 1)}\n`)).toBe(true);
   });
 
   it("ignores a user line whose content is the plain prompt", () => {
-    expect(mapClaudeStreamLine({ type: "user", message: { role: "user", content: "do it" } })).toEqual([]);
+    expect(map({ type: "user", message: { role: "user", content: "do it" } })).toEqual([]);
   });
 });
 
@@ -293,11 +316,129 @@ describe("unknown shapes map to nothing", () => {
     { type: "system", subtype: "compact_boundary" },
     { type: "stream_event", event: {} },
   ])("%j", (obj) => {
-    expect(mapClaudeStreamLine(obj)).toEqual([]);
+    expect(map(obj)).toEqual([]);
   });
 
   it("parseClaudeResult is null for anything but a result line", () => {
     expect(parseClaudeResult({ type: "assistant" })).toBeNull();
     expect(parseClaudeResult("result")).toBeNull();
+  });
+});
+
+describe("Claude Code's tools as agent-neutral tool calls", () => {
+  const callOf = (name: string, input: unknown) => {
+    const [event] = map({
+      type: "assistant",
+      message: { content: [{ type: "tool_use", id: "t1", name, input }] },
+    });
+    if (event?.type !== "tool_call") throw new Error(`no tool_call for ${name}`);
+    const { callId, status, ...rest } = event.data;
+    expect({ callId, status }).toEqual({ callId: "t1", status: "running" });
+    return rest;
+  };
+
+  it("maps every tool Claude Code has to a kind, with paths relative to the checkout", () => {
+    expect(callOf("Read", { file_path: "/workspace/repo/src/repo/date.ts", offset: 10 })).toEqual({
+      kind: "read",
+      name: "Read",
+      path: "src/repo/date.ts",
+      input: { file_path: "/workspace/repo/src/repo/date.ts", offset: 10 },
+    });
+    expect(callOf("LS", { path: "/workspace/repo" })).toMatchObject({ kind: "read", path: "." });
+    expect(callOf("Glob", { pattern: "**/*.ts", path: "/workspace/repo/src" })).toMatchObject({
+      kind: "search",
+      query: "**/*.ts",
+      path: "src",
+    });
+    expect(callOf("Grep", { pattern: "parseDate", glob: "*.ts" })).toEqual({
+      kind: "search",
+      name: "Grep",
+      query: "parseDate",
+      input: { pattern: "parseDate", glob: "*.ts" },
+    });
+    expect(callOf("WebFetch", { url: "https://example.com/doc", prompt: "summarize" })).toMatchObject({
+      kind: "web",
+      url: "https://example.com/doc",
+    });
+    expect(callOf("WebSearch", { query: "zod discriminated union" })).toMatchObject({
+      kind: "web",
+      query: "zod discriminated union",
+    });
+    expect(
+      callOf("NotebookEdit", { notebook_path: "/workspace/repo/a.ipynb", new_source: "x" }),
+    ).toMatchObject({ kind: "edit", path: "a.ipynb" });
+    expect(callOf("TodoWrite", { todos: [] })).toMatchObject({
+      kind: "other",
+      description: "Update the plan",
+    });
+    expect(callOf("Task", { description: "Find the tests", prompt: "…" })).toMatchObject({
+      kind: "other",
+      description: "Sub-agent: Find the tests",
+    });
+    expect(callOf("mcp__linear__create_issue", { title: "x" })).toEqual({
+      kind: "other",
+      name: "mcp__linear__create_issue",
+      input: { title: "x" },
+    });
+  });
+
+  it("keeps a path outside the checkout absolute, so it never reads as a project file", () => {
+    expect(callOf("Read", { file_path: "/tmp/notes.txt" })).toMatchObject({ path: "/tmp/notes.txt" });
+    expect(callOf("Read", { file_path: "/workspace/repository/x.ts" })).toMatchObject({
+      path: "/workspace/repository/x.ts",
+    });
+  });
+
+  it("carries an edit as before/after with its changed lines counted, not the raw input twice", () => {
+    const edit = callOf("Edit", {
+      file_path: "/workspace/repo/src/date.ts",
+      old_string: "function parse(s) {\n  return new Date(s);\n}",
+      new_string:
+        "function parse(s) {\n  const d = new Date(s);\n  if (isNaN(d)) throw new Error(s);\n  return d;\n}",
+    });
+    expect(edit).toMatchObject({ kind: "edit", path: "src/date.ts", added: 3, removed: 1 });
+    expect(edit).not.toHaveProperty("input");
+    const multi = callOf("MultiEdit", {
+      file_path: "/workspace/repo/a.ts",
+      edits: [
+        { old_string: "a", new_string: "b" },
+        { old_string: "c\nd", new_string: "" },
+      ],
+    });
+    expect(multi).toEqual({
+      kind: "edit",
+      name: "MultiEdit",
+      path: "a.ts",
+      edits: [
+        { before: "a", after: "b" },
+        { before: "c\nd", after: "" },
+      ],
+      added: 1,
+      removed: 3,
+    });
+    // replace_all changes an unknown number of places: no counts, and it says so.
+    const all = callOf("Edit", {
+      file_path: "/workspace/repo/a.ts",
+      old_string: "x",
+      new_string: "y",
+      replace_all: true,
+    });
+    expect(all).toMatchObject({ description: "every occurrence" });
+    expect(all).not.toHaveProperty("added");
+  });
+
+  it("reads missing or odd input fields as absent instead of failing", () => {
+    expect(callOf("Bash", null)).toEqual({ kind: "shell", name: "Bash", input: null });
+    expect(callOf("Write", { file_path: 42 })).toEqual({ kind: "write", name: "Write" });
+    for (const event of [callOf("Edit", "nonsense"), callOf("MultiEdit", { edits: "x" })]) {
+      expect(() =>
+        Event.parse({
+          seq: 1,
+          at: "t",
+          type: "tool_call",
+          data: { callId: "t1", status: "running", ...event },
+        }),
+      ).not.toThrow();
+    }
   });
 });

@@ -5,7 +5,7 @@
  * fields still maps, and a shape we do not know maps to nothing rather than throwing.
  */
 import { z } from "zod";
-import type { EventInput } from "../../core/wire.js";
+import type { EventInput, ToolCall } from "../../core/wire.js";
 
 /** Tool output kept per event; the rest is cut with a note. The transcript is for reading, not replay. */
 export const MAX_TOOL_OUTPUT_CHARS = 20_000;
@@ -76,7 +76,8 @@ const ApiRetry = z.looseObject({
 /**
  * One parsed stream-json line → the wire events it stands for (often none).
  *
- * - `assistant` text → `assistant_text`; tool_use → `tool_call` (status `running`); thinking is dropped.
+ * - `assistant` text → `assistant_text`; tool_use → an agent-neutral `tool_call` (status `running`,
+ *   see {@link toolCall}; paths made relative to `opts.cwd`, the checkout); thinking is dropped.
  *   The CLI's synthetic "API Error: …" message (`is_api_error_message`) → `error`, not assistant text.
  * - `user` tool_result → `tool_result`, text flattened and cut to {@link MAX_TOOL_OUTPUT_CHARS}.
  * - `result` → `step_finish` for the stretch since the previous `result` (a run that waits for a
@@ -88,12 +89,12 @@ const ApiRetry = z.looseObject({
  *   while, and the run's outcome still comes from the `result` line, so these do not fail a run.
  * - `system/init` and anything unknown → nothing.
  */
-export function mapClaudeStreamLine(obj: unknown): EventInput[] {
+export function mapClaudeStreamLine(obj: unknown, opts: { cwd: string }): EventInput[] {
   const line = Line.safeParse(obj);
   if (!line.success) return [];
   switch (line.data.type) {
     case "assistant":
-      return mapAssistant(obj);
+      return mapAssistant(obj, opts.cwd);
     case "user":
       return mapUser(obj);
     case "result":
@@ -127,7 +128,7 @@ export function parseClaudeResult(obj: unknown): ClaudeResult | null {
   return { success: false, error: detail ?? `Claude Code ended with an error (${reason})`, durationMs };
 }
 
-function mapAssistant(obj: unknown): EventInput[] {
+function mapAssistant(obj: unknown, cwd: string): EventInput[] {
   const line = AssistantLine.safeParse(obj);
   if (!line.success) return [];
   const events: EventInput[] = [];
@@ -144,10 +145,7 @@ function mapAssistant(obj: unknown): EventInput[] {
     }
     const tool = ToolUseBlock.safeParse(raw);
     if (tool.success) {
-      events.push({
-        type: "tool_call",
-        data: { callId: tool.data.id, tool: tool.data.name, input: tool.data.input ?? {}, status: "running" },
-      });
+      events.push({ type: "tool_call", data: toolCall(tool.data.id, tool.data.name, tool.data.input, cwd) });
     }
   }
   return events;
@@ -212,6 +210,128 @@ function mapApiRetry(obj: unknown): EventInput[] {
   return [
     { type: "error", data: { message: `Model API request failed: ${cause}; retrying${delay}${attempt}` } },
   ];
+}
+
+/**
+ * Claude Code's tools as agent-neutral tool calls: the one place that knows their names and input
+ * keys. Edits and writes carry their text in `edits` / `content` and leave the raw input out (it
+ * would store the same file twice); every other call keeps its raw input for the transcript. A tool
+ * not listed here (MCP tools, newer ones) is `other`, named by its own name.
+ */
+function toolCall(callId: string, name: string, input: unknown, cwd: string): ToolCall {
+  const str = (key: string, from: unknown = input) => field(from, key);
+  const path = (key = "file_path") => {
+    const p = str(key);
+    return p === undefined ? {} : { path: checkoutRelative(p, cwd) };
+  };
+  const base = { callId, name, status: "running" as const };
+  const raw = { ...base, input };
+  switch (name) {
+    case "Bash":
+      return {
+        ...raw,
+        kind: "shell",
+        ...defined({ command: str("command"), description: str("description") }),
+      };
+    case "Write": {
+      const content = str("content");
+      return { ...base, kind: "write", ...path(), ...defined({ content }) };
+    }
+    case "Edit":
+    case "MultiEdit": {
+      const list = name === "Edit" ? [input] : arrayField(input, "edits");
+      const edits = list.map((e) => ({
+        before: str("old_string", e) ?? "",
+        after: str("new_string", e) ?? "",
+      }));
+      // With replace_all the number of places changed is unknown, so lines are not counted.
+      const everywhere = list.some((e) => (e as { replace_all?: unknown } | null)?.replace_all === true);
+      return {
+        ...base,
+        kind: "edit",
+        ...path(),
+        edits,
+        ...(everywhere ? { description: "every occurrence" } : countLines(edits)),
+      };
+    }
+    case "NotebookEdit":
+      return { ...raw, kind: "edit", ...path("notebook_path") };
+    case "Read":
+      return { ...raw, kind: "read", ...path() };
+    case "LS":
+      return { ...raw, kind: "read", ...path("path") };
+    case "Glob":
+    case "Grep":
+      return { ...raw, kind: "search", ...path("path"), ...defined({ query: str("pattern") }) };
+    case "WebFetch":
+      return { ...raw, kind: "web", ...defined({ url: str("url") }) };
+    case "WebSearch":
+      return { ...raw, kind: "web", ...defined({ query: str("query") }) };
+    case "TodoWrite":
+      return { ...raw, kind: "other", description: "Update the plan" };
+    case "Task":
+    case "Agent": {
+      const what = str("description");
+      return { ...raw, kind: "other", description: what ? `Sub-agent: ${what}` : "Run a sub-agent" };
+    }
+    default:
+      return { ...raw, kind: "other" };
+  }
+}
+
+/**
+ * A path as the repository sees it. Claude Code is given absolute paths inside the checkout; one
+ * outside it (a temp file) stays absolute, so it never reads as a file of the project.
+ */
+function checkoutRelative(path: string, cwd: string): string {
+  const root = cwd.replace(/\/+$/, "");
+  if (root === "" || !path.startsWith("/")) return path;
+  if (path === root) return ".";
+  return path.startsWith(`${root}/`) ? path.slice(root.length + 1) : path;
+}
+
+/**
+ * Lines an edit adds and removes, as a diff would count them: the lines each replacement keeps at its
+ * start and end (context the agent quoted to make the match unique) are not changes.
+ */
+function countLines(edits: readonly { before: string; after: string }[]): { added: number; removed: number } {
+  let added = 0;
+  let removed = 0;
+  for (const { before, after } of edits) {
+    const a = before === "" ? [] : before.split("\n");
+    const b = after === "" ? [] : after.split("\n");
+    let start = 0;
+    while (start < a.length && start < b.length && a[start] === b[start]) start++;
+    let end = 0;
+    while (
+      end < a.length - start &&
+      end < b.length - start &&
+      a[a.length - 1 - end] === b[b.length - 1 - end]
+    )
+      end++;
+    removed += a.length - start - end;
+    added += b.length - start - end;
+  }
+  return { added, removed };
+}
+
+/** Only the keys whose value is set: the wire schema's optional fields are absent, not undefined. */
+function defined<T extends Record<string, string | undefined>>(o: T): Partial<Record<keyof T, string>> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<
+    Record<keyof T, string>
+  >;
+}
+
+function field(from: unknown, key: string): string | undefined {
+  if (typeof from !== "object" || from === null) return undefined;
+  const value = (from as Record<string, unknown>)[key];
+  return typeof value === "string" ? value : undefined;
+}
+
+function arrayField(from: unknown, key: string): unknown[] {
+  const value =
+    typeof from === "object" && from !== null ? (from as Record<string, unknown>)[key] : undefined;
+  return Array.isArray(value) ? value : [];
 }
 
 /** tool_result content is a string or an array of blocks; only text blocks carry readable output. */

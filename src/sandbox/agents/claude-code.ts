@@ -130,7 +130,7 @@ export function runClaudeCode(opts: AgentOptions, onEvent: (e: EventInput) => vo
         return; // The CLI may print a plain-text warning on stdout; it is not part of the stream.
       }
       result = parseClaudeResult(obj) ?? result;
-      for (const event of mapClaudeStreamLine(obj)) {
+      for (const event of mapClaudeStreamLine(obj, { cwd: opts.cwd })) {
         if (handlerFailed) return;
         try {
           onEvent(event);

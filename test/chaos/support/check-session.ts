@@ -10,6 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
+import type { SessionEvent } from "../../../src/core/session-event.js";
 import type { SessionView } from "../../../src/core/session-view.js";
 import type { Event } from "../../../src/core/wire.js";
 import type { Stack } from "../../../src/demo/start-stack.js";
@@ -74,7 +75,10 @@ export async function readEvents(
       const res = await fetch(`${stack.controlPlane.url}/sessions/${link.id}/events?token=${link.token}`, {
         signal: AbortSignal.timeout(10_000),
       });
-      if (res.ok) return (await res.json()) as { view: SessionView; events: Event[] };
+      if (res.ok) {
+        const data = (await res.json()) as { view: SessionView; events: SessionEvent[] };
+        return { view: data.view, events: data.events.map((e) => e.event) };
+      }
       await res.body?.cancel();
     } catch {
       // retried below
