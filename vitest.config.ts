@@ -3,8 +3,9 @@ import { configDefaults, defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "worker/**/*.test.ts", "test/**/*.test.ts"],
-    // The chaos suite has its own config and command (vitest.chaos.config.ts, `npm run test:chaos`).
-    exclude: [...configDefaults.exclude, "test/chaos/**"],
+    // The chaos suite and the workerd suite have their own configs (vitest.chaos.config.ts,
+    // vitest.workers.config.ts) and commands.
+    exclude: [...configDefaults.exclude, "test/chaos/**", "test/workers/**"],
     environment: "node",
     testTimeout: 60_000,
     hookTimeout: 60_000,

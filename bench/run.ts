@@ -13,6 +13,7 @@ import { contributingScript, startModelServer } from "../src/demo/model-server.j
 import { REPO_FILES, type Stack } from "../src/demo/start-stack.js";
 import { waitFor } from "../src/demo/wait-for.js";
 import { claudeCodeEnv, runClaudeCode } from "../src/sandbox/agents/claude-code.js";
+import { eventBenchRows, runEventBench } from "./events.js";
 
 const N = Math.max(1, Math.min(10, Number(process.env.BENCH_RUNS ?? 3)));
 
@@ -78,6 +79,13 @@ async function warmFirstResponse(stack: Stack): Promise<{ reactionMs: number; st
   };
 }
 
+// `npm run bench -- events`: only the event-path figures (bench/events.ts), about half a minute.
+if (process.argv[2] === "events") {
+  const r = await runEventBench();
+  process.stdout.write(`\n${markdownTable(eventBenchRows(r))}`);
+  process.exit(0);
+}
+
 const demos: Awaited<ReturnType<typeof runDemo>>[] = [];
 const warm: { reactionMs: number; statusCommentMs: number }[] = [];
 for (let i = 0; i < N; i++) {
@@ -117,3 +125,11 @@ process.stdout.write(
 );
 process.stdout.write("| measure | value |\n|---|---|\n");
 for (const [k, v] of rows) process.stdout.write(`| ${k} | ${v} |\n`);
+
+process.stdout.write(
+  `\nEvent path of one session (bench/events.ts):\n\n${markdownTable(eventBenchRows(await runEventBench()))}`,
+);
+
+function markdownTable(table: [string, string][]): string {
+  return `| measure | value |\n|---|---|\n${table.map(([k, v]) => `| ${k} | ${v} |\n`).join("")}`;
+}

@@ -1,0 +1,228 @@
+/**
+ * Live transcript subscribers (protocol: src/core/subscriber-protocol.ts). Hibernatable WebSockets
+ * tagged "viewer": everything a socket needs between messages (is it live, the last event id it was
+ * sent) lives in its attachment, so an idle session with open viewers can be evicted and costs
+ * nothing; a woken object pushes from the attachments alone.
+ *
+ * Consistency comes from SQLite being synchronous: a snapshot reads the log and stores its cursor
+ * in the same step, and a push sends a socket only the events after its cursor. An event stored
+ * before the snapshot is in it; one stored after is pushed; none is sent twice.
+ */
+
+import type { SessionEvent, SessionMessage } from "../../src/core/session-event.js";
+import type { SessionView } from "../../src/core/session-view.js";
+import { verifyLink } from "../../src/core/sign-link.js";
+import {
+  PAGE_EVENTS,
+  PING,
+  PONG,
+  type SessionFeedMessage,
+  SNAPSHOT_EVENTS,
+  SNAPSHOT_MESSAGES,
+  SubscriberMessage,
+} from "../../src/core/subscriber-protocol.js";
+import { linkSecret } from "../config.js";
+import type { SessionDeps } from "./session-deps.js";
+import type { SessionRecord } from "./session-record.js";
+import { toSessionView } from "./session-view.js";
+import { type StoreHooks, toMessage } from "./store.js";
+import { transcriptUrl } from "./transcript-url.js";
+
+const TAG = "viewer";
+
+type ViewerAttachment = {
+  role: "viewer";
+  /** Caught up: receives live events. A resuming socket is not live until its last page. */
+  live: boolean;
+  /** Id of the newest event this socket has been sent (0: none). */
+  cursor: number;
+};
+
+export function isViewerSocket(ws: WebSocket): boolean {
+  return attachmentOf(ws) !== null;
+}
+
+/**
+ * Upgrades a request the Worker already checked. The capability is checked again here, so no other
+ * route to this object can open a viewer without it.
+ */
+export async function acceptViewerSocket(d: SessionDeps, request: Request): Promise<Response> {
+  if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+    return Response.json({ error: "expected a WebSocket upgrade" }, { status: 426 });
+  }
+  const token = new URL(request.url).searchParams.get("token") ?? "";
+  if (!(await verifyLink(linkSecret(d.config), "transcript", d.id, token)) || !d.store.getSession()) {
+    return Response.json({ error: "no such transcript" }, { status: 404 });
+  }
+  const pair = new WebSocketPair();
+  const server = pair[1];
+  d.ctx.acceptWebSocket(server, [TAG]);
+  server.serializeAttachment({ role: "viewer", live: false, cursor: 0 } satisfies ViewerAttachment);
+  // Keep-alive pings are answered by the runtime without waking the object.
+  d.ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
+  return new Response(null, { status: 101, webSocket: pair[0] });
+}
+
+/** A message from a viewer. A malformed one gets an `error` answer; the socket stays open. */
+export async function onViewerMessage(
+  d: SessionDeps,
+  ws: WebSocket,
+  raw: string | ArrayBuffer,
+): Promise<void> {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw));
+  } catch {
+    send(ws, { type: "error", message: "message is not JSON" });
+    return;
+  }
+  const parsed = SubscriberMessage.safeParse(json);
+  if (!parsed.success) {
+    send(ws, {
+      type: "error",
+      message: "message does not match the subscriber protocol",
+      issues: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "message"}: ${i.message}`),
+    });
+    return;
+  }
+  const msg = parsed.data;
+  if (msg.type === "ping") send(ws, { type: "pong" });
+  else if (msg.type === "fetch_history") {
+    const page = d.store.eventsBefore(msg.cursor, msg.limit ?? PAGE_EVENTS);
+    send(ws, {
+      type: "history",
+      events: page.events,
+      cursor: page.hasMore ? (page.events[0]?.id ?? null) : null,
+      hasMore: page.hasMore,
+    });
+  } else await subscribe(d, ws, msg.after);
+}
+
+/** The other side closed: answer the close handshake. Nothing else to clean up, state is per socket. */
+export function closeViewerSocket(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+  } catch {
+    // already closed
+  }
+}
+
+async function subscribe(d: SessionDeps, ws: WebSocket, after: number | undefined): Promise<void> {
+  const first = d.store.getSession();
+  if (!first) {
+    send(ws, { type: "error", message: "no such session" });
+    return;
+  }
+  const url = await transcriptUrl(d, first.publicUrl);
+  // No await from here on: the snapshot and the socket's cursor describe one instant of the log.
+  const s = d.store.getSession() ?? first;
+  let events: SessionEvent[];
+  let caughtUp = true;
+  if (after === undefined) {
+    events = d.store.eventsBefore(null, SNAPSHOT_EVENTS).events;
+  } else {
+    events = d.store.eventsAfter(after, PAGE_EVENTS + 1);
+    caughtUp = events.length <= PAGE_EVENTS;
+    if (!caughtUp) events = events.slice(0, PAGE_EVENTS);
+  }
+  // Nothing missed: a cursor past the end of the log (a client of a wiped session) is clamped, or
+  // the next events would be skipped.
+  const cursor = events.at(-1)?.id ?? Math.min(after ?? 0, d.store.eventsBefore(null, 1).events[0]?.id ?? 0);
+  const oldest = events[0]?.id ?? cursor + 1;
+  const sent = send(ws, {
+    type: "snapshot",
+    ...sessionState(d, s, url),
+    events,
+    cursor: d.store.eventsBefore(oldest, 0).hasMore ? oldest : null,
+    caughtUp,
+  });
+  if (sent) ws.serializeAttachment({ role: "viewer", live: caughtUp, cursor } satisfies ViewerAttachment);
+}
+
+function sessionState(
+  d: SessionDeps,
+  s: SessionRecord,
+  url: string,
+): { session: SessionView; messages: SessionMessage[] } {
+  const queue = d.store
+    .queuedRequests()
+    .map((r) => ({ author: r.request.requester.login, text: r.request.task }));
+  return {
+    session: toSessionView(s, url, queue),
+    messages: d.store.recentRequests(SNAPSHOT_MESSAGES).map(toMessage),
+  };
+}
+
+/**
+ * The store's hook: pushes every stored event to the live viewers. Events stored in one synchronous
+ * step (a sandbox batch, a transition's row and event) go out as one message per socket, a microtask
+ * later; a `session_status` among them also sends the session view again. Pushes are serialized, so a
+ * socket sees them in id order.
+ */
+export function liveViewers(deps: () => SessionDeps): StoreHooks {
+  let pending: SessionEvent[] = [];
+  let chain: Promise<void> = Promise.resolve();
+  const flush = async (): Promise<void> => {
+    const batch = pending;
+    pending = [];
+    const d = deps();
+    if (batch.length === 0 || d.ctx.getWebSockets(TAG).length === 0) return;
+    const statusChanged = batch.some((e) => e.event.type === "session_status");
+    const first = statusChanged ? d.store.getSession() : null;
+    const url = first ? await transcriptUrl(d, first.publicUrl) : null;
+    // No await from here on, for the same reason as in subscribe.
+    const s = url === null ? null : (d.store.getSession() ?? first);
+    const update = s && url ? feedText({ type: "session", ...sessionState(d, s, url) }) : null;
+    const whole = eventPages(batch);
+    for (const ws of d.ctx.getWebSockets(TAG)) {
+      const a = attachmentOf(ws);
+      if (!a?.live) continue;
+      const fresh = batch.filter((e) => e.id > a.cursor);
+      const last = fresh.at(-1);
+      if (last) {
+        const texts = fresh.length === batch.length ? whole : eventPages(fresh);
+        for (const t of texts) sendText(ws, t);
+        ws.serializeAttachment({ ...a, cursor: last.id } satisfies ViewerAttachment);
+      }
+      if (update) sendText(ws, update);
+    }
+  };
+  return {
+    onEvents(events) {
+      if (pending.length === 0)
+        chain = chain
+          .then(flush)
+          .catch((error) => deps().log("viewer push failed", { error: String(error) }));
+      pending.push(...events);
+    },
+  };
+}
+
+/** `events` messages of at most a page each. */
+function eventPages(events: readonly SessionEvent[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < events.length; i += PAGE_EVENTS)
+    out.push(feedText({ type: "events", events: events.slice(i, i + PAGE_EVENTS) }));
+  return out;
+}
+
+function attachmentOf(ws: WebSocket): ViewerAttachment | null {
+  const a = ws.deserializeAttachment() as { role?: unknown } | null;
+  return a?.role === "viewer" ? (a as ViewerAttachment) : null;
+}
+
+const feedText = (msg: SessionFeedMessage): string => JSON.stringify(msg);
+
+function send(ws: WebSocket, msg: SessionFeedMessage): boolean {
+  return sendText(ws, feedText(msg));
+}
+
+function sendText(ws: WebSocket, text: string): boolean {
+  try {
+    ws.send(text);
+    return true;
+  } catch {
+    // closing: the viewer reconnects with `after` and gets what it missed
+    return false;
+  }
+}
