@@ -35,6 +35,12 @@ const Config = z
     SANDBOX_HEARTBEAT_MS: z.coerce.number().int().positive().default(15_000),
     /** A sandbox that sends nothing (not even a heartbeat) for this long is considered gone. */
     SANDBOX_SILENCE_MS: z.coerce.number().int().positive().default(120_000),
+    /** A spawned sandbox that has not connected back within this long is considered never started. */
+    SANDBOX_CONNECT_MS: z.coerce.number().int().positive().default(60_000),
+    /** After a stop, how long the sandbox has to commit and push what the agent changed. */
+    STOP_GRACE_MS: z.coerce.number().int().positive().default(30_000),
+    /** Bearer token of the REST API (/api/sessions/…); the API is off while it is unset. */
+    ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN must be at least 16 characters").optional(),
     TIME_LIMIT_MS: z.coerce
       .number()
       .int()

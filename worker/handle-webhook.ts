@@ -13,6 +13,7 @@ import { classifyWebhook } from "../src/github/classify-webhook.js";
 import { parseConfig } from "./config.js";
 import { ledgerFor } from "./delivery-ledger.js";
 import type { Env } from "./env.js";
+import { linksFor } from "./session-links.js";
 
 const SIGNATURE = /^sha256=[0-9a-f]{64}$/;
 
@@ -66,7 +67,19 @@ export async function handleWebhook(c: Context<{ Bindings: Env }>): Promise<Resp
   if (!decision.accepted) return c.json({ ignored: decision.reason, delivery: id }, 200);
   const ledger = ledgerFor(c.env, id);
   if (!(await ledger.claim(id))) return c.json({ duplicate: "delivery already received", delivery: id }, 200);
-  const session = c.env.SESSIONS.get(c.env.SESSIONS.idFromName(decision.trigger.sessionKey));
+  // A comment on a pull request a session opened continues that session (worker/session-links.ts).
+  const threadKey = decision.trigger.sessionKey;
+  let sessionKey: string;
+  try {
+    sessionKey = (await linksFor(c.env, threadKey).resolve(threadKey)) ?? threadKey;
+  } catch (error) {
+    await ledger.release(id).catch(() => {});
+    console.error(
+      JSON.stringify({ msg: "could not resolve the session", delivery: id, error: String(error) }),
+    );
+    throw new HTTPException(503, { message: "could not route the delivery; redeliver it" });
+  }
+  const session = c.env.SESSIONS.get(c.env.SESSIONS.idFromName(sessionKey));
   let outcome: "queued" | "duplicate";
   try {
     outcome = await session.receive({

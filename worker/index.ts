@@ -6,12 +6,14 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { verifyLink } from "../src/core/sign-link.js";
 import { renderTranscriptPage } from "../src/web/render-transcript-page.js";
+import { api } from "./api.js";
 import { ConfigError, linkSecret, parseConfig } from "./config.js";
 import type { Env } from "./env.js";
 import { handleWebhook, MAX_WEBHOOK_BYTES } from "./handle-webhook.js";
 
 export { DeliveryLedger } from "./delivery-ledger.js";
 export { SessionDO } from "./session/session-do.js";
+export { SessionLinks } from "./session-links.js";
 
 const app = new Hono<{ Bindings: Env }>();
 
@@ -26,6 +28,8 @@ app.post(
   }),
   handleWebhook,
 );
+
+app.route("/api/sessions", api);
 
 const SESSION_ID = /^[0-9a-f]{64}$/;
 
@@ -42,7 +46,10 @@ async function readTranscript(env: Env, id: string, token: string) {
   return data;
 }
 
-/** The transcript as JSON (session view and every stored event, in order), for tools and tests. */
+/**
+ * The transcript as JSON, for tools and tests: the session view and every stored event of every run,
+ * in order, each as `{ id, run, event }` (SessionEvent).
+ */
 app.get("/sessions/:id/events", async (c) => {
   const data = await readTranscript(c.env, c.req.param("id"), c.req.query("token") ?? "");
   c.header("cache-control", "no-store");
@@ -55,6 +62,20 @@ app.get("/sessions/:id", async (c) => {
   c.header("referrer-policy", "no-referrer");
   c.header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:");
   return c.html(renderTranscriptPage(data.view, data.events, new Date()));
+});
+
+/**
+ * The live transcript, a WebSocket (worker/session/viewer-socket.ts). The capability is checked
+ * before the upgrade, with the page's 404 for every refusal, so a wrong token never opens a socket.
+ */
+app.get("/sessions/:id/socket", async (c) => {
+  const id = c.req.param("id");
+  const token = c.req.query("token") ?? "";
+  if (!SESSION_ID.test(id) || !(await verifyLink(linkSecret(parseConfig(c.env)), "transcript", id, token)))
+    throw new HTTPException(404, { message: "no such transcript" });
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
+    return c.json({ error: "expected a WebSocket upgrade" }, 426);
+  return forwardToSession(c.env, id, c.req.raw);
 });
 
 /** Bridge endpoints: the DO checks the sandbox token. */

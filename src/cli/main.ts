@@ -2,12 +2,18 @@
  * The `understudy` command: `start` (local stack) and `demo` (the offline story).
  */
 import { runDemo } from "./run-demo.js";
+import { runSessionCommand } from "./run-session-command.js";
 import { runStart } from "./run-start.js";
 
 const USAGE = `usage: understudy <command>
   start           run the control plane (workerd) and the local sandbox host on 127.0.0.1
   demo [--keep]   run the whole flow offline: webhook → agent → branch → pull request
-                  --keep leaves the stack running so the transcript can be opened in a browser`;
+                  --keep leaves the stack running so the transcript can be opened in a browser
+  status <session>  a session's state, current step and queue (REST API)
+  stop <session>    stop the session's run, keep its work on the branch, clear its queue
+  events <session>  the newest events of the session, as JSON
+                  <session> is a session id or transcript link; set UNDERSTUDY_URL (default
+                  http://127.0.0.1:8787) and UNDERSTUDY_ADMIN_TOKEN (the control plane's ADMIN_TOKEN)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -23,6 +29,16 @@ async function main(argv: string[]): Promise<number> {
       await result.stack.close();
     }
     return 0;
+  }
+  if ((command === "status" || command === "stop" || command === "events") && rest[0]) {
+    const result = await runSessionCommand({
+      command,
+      session: rest[0],
+      url: process.env.UNDERSTUDY_URL ?? "http://127.0.0.1:8787",
+      token: process.env.UNDERSTUDY_ADMIN_TOKEN,
+    });
+    (result.code === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
+    return result.code;
   }
   if (command === "start") {
     const stack = await runStart();

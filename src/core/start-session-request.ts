@@ -16,7 +16,8 @@ export const StartSessionRequest = z.object({
     defaultBranch: z.string(),
   }),
   issue: z.object({ number: z.number().int().positive(), title: z.string(), isPullRequest: z.boolean() }),
-  trigger: z.object({ commentId: z.number().int().positive(), htmlUrl: z.string() }),
+  /** The comment that asked; null for a request made through the REST API. */
+  trigger: z.object({ commentId: z.number().int().positive().nullable(), htmlUrl: z.string() }),
   requester: z.object({ login: z.string(), id: z.number().int() }),
   /** The instruction, as the requester wrote it after the mention. */
   task: z.string().min(1),

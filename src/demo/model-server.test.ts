@@ -118,7 +118,12 @@ describe("startModelServer", () => {
     const events = sse(await res.text());
     expect(events.at(-2)?.[1]).toMatchObject({ delta: { stop_reason: "end_turn" } });
     expect(seen).toEqual([
-      { turn: 3, cwd: "/work/some repo", lastToolResults: [{ id: "c", content: "boom", isError: true }] },
+      {
+        turn: 3,
+        cwd: "/work/some repo",
+        lastToolResults: [{ id: "c", content: "boom", isError: true }],
+        prompt: "hi",
+      },
     ]);
   });
 

@@ -27,6 +27,8 @@ export type ScriptContext = {
   cwd: string;
   /** tool_result blocks of the request's last user message. */
   lastToolResults: ToolResultSeen[];
+  /** Text of the conversation's first user message (the prompt), so one script can serve several runs. */
+  prompt: string;
 };
 
 export type ModelScript = (ctx: ScriptContext) => ScriptedTurn;
@@ -119,6 +121,7 @@ async function handle(
     turn: messages.filter((m) => isRecord(m) && m.role === "assistant").length,
     cwd: findCwd(body),
     lastToolResults: lastToolResults(messages),
+    prompt: firstUserText(messages),
   };
   const stream = isRecord(body) && body.stream === true;
   const model = isRecord(body) && typeof body.model === "string" ? body.model : "claude-stand-in";
@@ -154,6 +157,17 @@ async function handle(
     res.writeHead(200, { "content-type": "application/json", "request-id": id("req") });
     res.end(JSON.stringify(message));
   }
+}
+
+function firstUserText(messages: unknown[]): string {
+  const first = messages.find((m) => isRecord(m) && m.role === "user");
+  if (!isRecord(first)) return "";
+  const content = first.content;
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content
+    .map((b) => (isRecord(b) && b.type === "text" && typeof b.text === "string" ? b.text : ""))
+    .join("\n");
 }
 
 type ContentBlock =

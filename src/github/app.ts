@@ -10,10 +10,16 @@ import { buildPrompt } from "./build-prompt.js";
 import { classifyWebhook } from "./classify-webhook.js";
 import { hasWriteAccess } from "./has-write-access.js";
 
+/** Words that operate the session instead of asking the agent (`@understudy stop`). */
+export const SESSION_COMMANDS = ["stop", "status", "retry"] as const;
+export type SessionCommand = (typeof SESSION_COMMANDS)[number];
+
 export type AppDeps = {
   /** The handle people mention: the App's slug. */
   handle: string;
   startSession(request: StartSessionRequest): Promise<void>;
+  /** A session command; `request` carries who asked, where, and the delivery (its task is the word). */
+  command(command: SessionCommand, request: StartSessionRequest): Promise<void>;
 };
 
 export function understudyApp(deps: AppDeps): ApplicationFunction {
@@ -63,7 +69,7 @@ async function onIssueComment(context: Context<"issue_comment.created">, deps: A
   }
 
   const isPullRequest = Boolean(issue.pull_request);
-  await deps.startSession({
+  const request: StartSessionRequest = {
     deliveryId: context.id,
     installationId: installation.id,
     repo: {
@@ -88,8 +94,15 @@ async function onIssueComment(context: Context<"issue_comment.created">, deps: A
       requester: login,
       task,
     }),
-  });
-  log.info("session started");
+  };
+  const command = SESSION_COMMANDS.find((c) => c === task.trim().toLowerCase());
+  if (command) {
+    await deps.command(command, request);
+    log.info({ command }, "session command");
+    return;
+  }
+  await deps.startSession(request);
+  log.info("request accepted");
 }
 
 export function helpText(handle: string): string {
@@ -98,6 +111,8 @@ export function helpText(handle: string): string {
     "",
     `> @${handle} add a CONTRIBUTING.md that explains how to run the tests`,
     "",
-    "I edit one status comment as I go, and link the full transcript when I finish.",
+    "I edit one status comment as I go, and link the full transcript when I finish. A request made while I am working waits its turn and runs next, on the same branch.",
+    "",
+    `Also: \`@${handle} stop\` (stop the current run, keep its work on the branch, clear the queue), \`@${handle} status\`, \`@${handle} retry\` (the last request again).`,
   ].join("\n");
 }

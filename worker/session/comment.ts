@@ -13,9 +13,8 @@ import { sha256Hex } from "../../src/core/sign-link.js";
 import { retryAfterOf } from "../../src/github/request-policy.js";
 import { backoffMs } from "./backoff.js";
 import type { SessionDeps } from "./session-deps.js";
-import { toSessionView } from "./session-view.js";
+import { currentView } from "./session-view.js";
 import { setTimer } from "./timers.js";
-import { transcriptUrl } from "./transcript-url.js";
 import { updateSession } from "./update-session.js";
 
 /** With backoff capped at a minute, about a quarter of an hour of trying. */
@@ -41,10 +40,10 @@ export function writeCommentNow(d: SessionDeps): Promise<void> {
 }
 
 export async function renderComment(d: SessionDeps): Promise<string | null> {
-  const s = d.store.getSession();
-  if (!s) return null;
-  const view = toSessionView(s, await transcriptUrl(d, s.publicUrl));
-  return renderStatusComment(view, d.store.events(s.run), new Date(d.now()));
+  const view = await currentView(d);
+  if (!view) return null;
+  // The current run's events, by run number: earlier runs of the session are not this comment's.
+  return renderStatusComment(view, d.store.events(view.run), new Date(d.now()));
 }
 
 async function writeComment(d: SessionDeps): Promise<void> {

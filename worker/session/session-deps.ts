@@ -4,6 +4,7 @@
  * small module of functions over it.
  */
 import type { Octokit } from "@octokit/rest";
+import type { ControlMessage } from "../../src/core/wire.js";
 import type { SandboxProvider } from "../../src/sandbox/providers/sandbox-provider.js";
 import type { Config } from "../config.js";
 import type { SessionStore } from "./store.js";
@@ -21,6 +22,10 @@ export type SessionDeps = {
   github(installationId: number): Promise<GitHubClient>;
   /** App-authenticated (JWT) client, for minting installation tokens. */
   githubApp(): Promise<GitHubClient>;
+  /** Routes a thread (`<repoId>#<number>`) to this session's key, durably (worker/session-links.ts). */
+  linkThread(thread: string, sessionKey: string): Promise<void>;
+  /** Sends a control message to the current run's sandbox socket(s); false when none is connected. */
+  toSandbox(run: number, message: ControlMessage): boolean;
   /** Handles the inbox's due deliveries (worker/session/inbox.ts); serialized, never rejects. */
   processInbox(): Promise<void>;
   now(): number;

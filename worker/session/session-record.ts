@@ -42,6 +42,12 @@ export const SessionRecord = z.object({
   stoppedBy: z.string().nullable().default(null),
   /** Queued requests a stop cleared, so the comment can say so. */
   queueCleared: z.number().int().nonnegative().default(0),
+  /** The `<repoId>#<number>` key the session was created under; its pull request links back to it. */
+  sessionKey: z.string().nullable().default(null),
+  /** The session began on a pull request it did not open: it never opens one of its own. */
+  originIsPullRequest: z.boolean().default(false),
+  /** The pull request is linked to this session (worker/session-links.ts). */
+  prLinked: z.boolean().default(false),
   /** When the run's sandbox first connected; until then the `connect` timer runs. */
   sandboxConnectedAt: z.number().nullable().default(null),
 });

@@ -5,7 +5,7 @@
 import { redactDeep } from "../../src/core/redact.js";
 import { type ControlMessage, SandboxMessage } from "../../src/core/wire.js";
 import { authorizeSandbox } from "./authorize-sandbox.js";
-import { onSandboxEvents } from "./lifecycle.js";
+import { onSandboxConnected, onSandboxEvents } from "./lifecycle.js";
 import type { SessionDeps } from "./session-deps.js";
 
 type Attachment = { role: "sandbox"; run: number };
@@ -48,6 +48,7 @@ export async function onSandboxMessage(
   const isCurrentRun = d.store.getSession()?.run === run;
   if (msg.type === "hello") {
     send(ws, { type: "ack", seq: ackFor(d, run, isCurrentRun) });
+    if (isCurrentRun) await onSandboxConnected(d, run);
     return;
   }
   // seq 0 is reserved for the control plane's own events.

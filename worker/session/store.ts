@@ -73,6 +73,9 @@ export class SessionStore {
           created_at INTEGER NOT NULL
         );
         CREATE INDEX IF NOT EXISTS requests_state ON requests (state, id);
+        CREATE TABLE IF NOT EXISTS commands (delivery_id TEXT PRIMARY KEY, at INTEGER NOT NULL);
+        -- Every ack asks for the highest seq; without this it scans the whole log.
+        CREATE INDEX IF NOT EXISTS events_seq ON events (seq) WHERE seq > 0;
         DROP TABLE IF EXISTS deliveries;
       `);
     }
@@ -191,14 +194,14 @@ export class SessionStore {
 
   lastSeq(run: number): number {
     const row = this.sql
-      .exec<{ s: number | null }>(`SELECT MAX(seq) AS s FROM events WHERE run = ?`, run)
+      .exec<{ s: number | null }>(`SELECT MAX(seq) AS s FROM events WHERE run = ? AND seq > 0`, run)
       .one();
     return row.s ?? 0;
   }
 
   /** Highest seq over every run: the next run's events start after it, so seq stays unique per session. */
   maxSeq(): number {
-    return this.sql.exec<{ s: number | null }>(`SELECT MAX(seq) AS s FROM events`).one().s ?? 0;
+    return this.sql.exec<{ s: number | null }>(`SELECT MAX(seq) AS s FROM events WHERE seq > 0`).one().s ?? 0;
   }
 
   /** The events of one run, in the order they were stored. */
@@ -267,6 +270,19 @@ export class SessionStore {
     return row?.id ?? null;
   }
 
+  hasRequest(deliveryId: string): boolean {
+    return this.sql.exec(`SELECT 1 FROM requests WHERE delivery_id = ?`, deliveryId).toArray().length > 0;
+  }
+
+  /** Session commands (stop, status) already carried out, by delivery: a redelivery does nothing. */
+  commandSeen(deliveryId: string): boolean {
+    return this.sql.exec(`SELECT 1 FROM commands WHERE delivery_id = ?`, deliveryId).toArray().length > 0;
+  }
+
+  markCommand(deliveryId: string): void {
+    this.sql.exec(`INSERT OR IGNORE INTO commands (delivery_id, at) VALUES (?, ?)`, deliveryId, Date.now());
+  }
+
   /** Requests waiting for a run, oldest first. */
   queuedRequests(): StoredRequest[] {
     return this.requestRows(`WHERE state = 'queued' ORDER BY id`);
@@ -292,7 +308,10 @@ export class SessionStore {
 
   /** Cancels every queued request; returns how many there were. */
   cancelQueued(): number {
-    return this.sql.exec(`UPDATE requests SET state = 'cancelled' WHERE state = 'queued'`).rowsWritten;
+    // Counted by RETURNING: rowsWritten also counts the index rows an update touches.
+    return this.sql
+      .exec(`UPDATE requests SET state = 'cancelled' WHERE state = 'queued' RETURNING id`)
+      .toArray().length;
   }
 
   private requestRows(clause: string): StoredRequest[] {

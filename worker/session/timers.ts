@@ -1,11 +1,13 @@
 /**
  * One alarm per Durable Object, re-set to the earliest due row of the timers table. Named timers:
- * `comment` (coalesced or retried status-comment write), `silence` (sandbox went quiet), `deadline`
- * (run cap), `inbox` (deliveries to process or retry), `finish` (opening the PR, retried).
+ * `comment` (coalesced or retried status-comment write), `connect` (a spawned sandbox never
+ * connected), `silence` (a connected sandbox went quiet), `deadline` (run cap), `stop` (a stopped
+ * sandbox did not save its work in time), `inbox` (deliveries to process or retry), `finish` (opening
+ * the PR, retried). Rows outlive the process: a restarted control plane fires them from storage.
  */
 import type { SessionDeps } from "./session-deps.js";
 
-export type TimerName = "comment" | "silence" | "deadline" | "inbox" | "finish";
+export type TimerName = "comment" | "connect" | "silence" | "deadline" | "stop" | "inbox" | "finish";
 
 export async function setTimer(d: SessionDeps, name: TimerName, due: number): Promise<void> {
   d.store.setTimer(name, due);

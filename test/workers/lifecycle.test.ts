@@ -1,0 +1,382 @@
+/**
+ * The session's state machine, queue, stop and timers, in workerd against the real SessionDO and its
+ * SQLite (GitHub and the sandbox provider replaced by recorders, see session-harness.ts).
+ */
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ALLOWED_TRANSITIONS } from "../../src/core/session-transitions.js";
+import { type Event, SessionStatus } from "../../src/core/wire.js";
+import { acceptRequest, MAX_QUEUE } from "../../worker/session/accept-request.js";
+import { onSandboxConnected, onSandboxEvents } from "../../worker/session/lifecycle.js";
+import { runCommand } from "../../worker/session/run-command.js";
+import type { SessionDeps } from "../../worker/session/session-deps.js";
+import { sessionStatus } from "../../worker/session/session-status.js";
+import { stopSession } from "../../worker/session/stop-session.js";
+import { transition } from "../../worker/session/transition.js";
+import { freshSession, inside, request } from "./session-harness.js";
+
+const URL = "http://understudy.test";
+
+const statusEvents = (d: SessionDeps, run: number) =>
+  d.store
+    .events(run)
+    .filter((e) => e.type === "session_status")
+    .map((e) => (e as Extract<Event, { type: "session_status" }>).data);
+
+const complete = (seq: number, success = true): Event => ({
+  seq,
+  type: "execution_complete",
+  at: new Date().toISOString(),
+  data: success ? { success, summary: "Done" } : { success, error: "The agent failed" },
+});
+
+const pushed = (seq: number, commitsAhead = 1): Event => ({
+  seq,
+  type: "push_complete",
+  at: new Date().toISOString(),
+  data: { branch: "understudy/12-add-a-greeting-file", sha: "abc", commitsAhead, pushed: commitsAhead > 0 },
+});
+
+/** What the sandbox socket does with a batch: store it, then let the lifecycle react to what was new. */
+async function sandboxSends(d: SessionDeps, events: Event[]) {
+  const run = d.store.getSession()!.run;
+  const fresh = d.store.insertEvents(run, events);
+  await onSandboxEvents(
+    d,
+    fresh.map((e) => e.event),
+  );
+}
+
+/** Makes the current run `to` without going through the machine: the starting point of a case. */
+function force(d: SessionDeps, to: SessionStatus) {
+  const s = d.store.getSession()!;
+  s.status = to;
+  d.store.putSession(s);
+}
+
+describe("transitions", () => {
+  it("applies every legal transition with its reason, and refuses every other one", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d) => {
+      await acceptRequest(d, request(1), URL);
+      for (const from of SessionStatus.options) {
+        for (const to of SessionStatus.options) {
+          force(d, from);
+          const before = d.store.events(d.store.getSession()!.run).length;
+          const moved = transition(d, to, `from ${from}`);
+          const after = d.store.getSession()!;
+          const events = d.store.events(after.run);
+          if (ALLOWED_TRANSITIONS[from].includes(to)) {
+            expect(moved?.status, `${from}→${to}`).toBe(to);
+            expect(after.status).toBe(to);
+            expect(events.at(-1)).toMatchObject({
+              type: "session_status",
+              data: { status: to, reason: `from ${from}` },
+            });
+          } else {
+            expect(moved, `${from}→${to} must be refused`).toBeNull();
+            expect(after.status).toBe(from);
+            expect(events.length).toBe(before);
+          }
+        }
+      }
+    });
+  });
+
+  it("walks a run from queued to completed, each move stored, and opens and links one PR", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d, r) => {
+      const outcome = await acceptRequest(d, request(1), URL);
+      expect(outcome.outcome).toBe("started");
+      expect(d.store.getSession()!.status).toBe("provisioning");
+      expect(r.spawned).toHaveLength(1);
+      await onSandboxConnected(d, 1);
+      await sandboxSends(d, [
+        { seq: 1, type: "sandbox_status", at: new Date().toISOString(), data: { status: "running_agent" } },
+      ]);
+      expect(d.store.getSession()!.status).toBe("running");
+      await sandboxSends(d, [pushed(2), complete(3)]);
+      const s = d.store.getSession()!;
+      expect([s.status, s.error]).toEqual(["completed", null]);
+      expect(s.pr?.number).toBe(99);
+      expect(r.links).toEqual([["1#99", "1#12"]]);
+      expect(statusEvents(d, 1).map((e) => e.status)).toEqual([
+        "queued",
+        "provisioning",
+        "running",
+        "finishing",
+        "completed",
+      ]);
+      expect(statusEvents(d, 1)[0]?.reason).toBe("Requested by @user1");
+    });
+  });
+});
+
+describe("queue", () => {
+  it("runs requests made during a run next, in order, as new runs of the same branch and PR", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d, r) => {
+      await acceptRequest(d, request(1), URL);
+      await onSandboxConnected(d, 1);
+      const second = await acceptRequest(d, request(2), URL);
+      const third = await acceptRequest(d, request(3), URL);
+      expect(second).toMatchObject({ outcome: "queued", position: 1 });
+      expect(third).toMatchObject({ outcome: "queued", position: 2 });
+      expect(sessionStatus(d).queue.map((m) => m.author)).toEqual(["user2", "user3"]);
+      // A redelivery of a queued request is not queued twice.
+      expect((await acceptRequest(d, request(2), URL)).outcome).toBe("duplicate");
+
+      await sandboxSends(d, [pushed(1), complete(2)]);
+      // Run 1 ended: run 2 (user2's request) started on the same branch, PR kept.
+      let s = d.store.getSession()!;
+      expect(s.run).toBe(2);
+      expect(s.request.requester.login).toBe("user2");
+      expect(s.pr?.number).toBe(99);
+      expect(r.spawned.map((x) => [x.run, x.prompt, x.repo.branch])).toEqual([
+        [1, "task 1", "understudy/12-add-a-greeting-file"],
+        [2, "task 2", "understudy/12-add-a-greeting-file"],
+      ]);
+      // Its events start after run 1's: seqs stay unique per session.
+      expect(r.spawned[1]!.startSeq).toBeGreaterThanOrEqual(2);
+
+      await onSandboxConnected(d, 2);
+      await sandboxSends(d, [pushed(3, 2), complete(4, false)]);
+      s = d.store.getSession()!;
+      // A failed run does not stop the queue.
+      expect(s.run).toBe(3);
+      expect(s.request.requester.login).toBe("user3");
+      await onSandboxConnected(d, 3);
+      await sandboxSends(d, [pushed(5, 3), complete(6)]);
+      expect(d.store.getSession()!.status).toBe("completed");
+      expect(sessionStatus(d).queue).toEqual([]);
+      // One pull request for the session, never a second one.
+      expect(r.github.filter((c) => c.method === "pulls.create")).toHaveLength(1);
+      // Each run's status comment was created once, in the thread where it was asked.
+      expect(r.github.filter((c) => c.method === "issues.createComment")).toHaveLength(3);
+    });
+  });
+
+  it(`answers a request past ${MAX_QUEUE} queued and does not store it`, async () => {
+    const stub = freshSession();
+    await inside(stub, async (d, r) => {
+      await acceptRequest(d, request(0), URL);
+      for (let i = 1; i <= MAX_QUEUE; i++)
+        expect((await acceptRequest(d, request(i), URL)).outcome).toBe("queued");
+      const before = r.github.length;
+      expect((await acceptRequest(d, request(99), URL)).outcome).toBe("queue_full");
+      const answer = r.github.slice(before).find((c) => c.method === "issues.createComment");
+      expect(String(answer?.params.body)).toMatch(/already waiting/);
+      expect(sessionStatus(d).queue).toHaveLength(MAX_QUEUE);
+      expect(d.store.hasRequest("delivery-99")).toBe(false);
+    });
+  });
+});
+
+describe("stop", () => {
+  it("asks a connected bridge to save its work, then ends the run cancelled and clears the queue", async () => {
+    const stub = freshSession();
+    await inside(
+      stub,
+      async (d, r) => {
+        await acceptRequest(d, request(1), URL);
+        await onSandboxConnected(d, 1);
+        await acceptRequest(d, request(2), URL);
+        const stop = await stopSession(d, "maintainer");
+        expect(stop).toMatchObject({ outcome: "stopping", queueCleared: 1 });
+        expect(r.toSandbox).toEqual([{ type: "stop", reason: "by @maintainer" }]);
+        expect(d.store.getSession()!.status).toBe("provisioning");
+        // A second stop while stopping changes nothing.
+        expect((await stopSession(d, "someone-else")).outcome).toBe("stopping");
+        // The bridge pushes the partial work and reports the end.
+        await sandboxSends(d, [pushed(1), complete(2, false)]);
+        const s = d.store.getSession()!;
+        expect(s.status).toBe("cancelled");
+        expect(s.stoppedBy).toBe("maintainer");
+        expect(s.queueCleared).toBe(1);
+        expect(s.branchUrl).toContain("understudy/12-add-a-greeting-file");
+        expect(statusEvents(d, 1).at(-1)).toEqual({ status: "cancelled", reason: "Stopped by @maintainer" });
+        // The queued request was cancelled, not run; no PR for a stopped run; the sandbox is stopped.
+        expect(r.spawned).toHaveLength(1);
+        expect(r.github.some((c) => c.method === "pulls.create")).toBe(false);
+        expect(r.stopped).toEqual(["sbx-1"]);
+      },
+      { sandboxConnected: true },
+    );
+  });
+
+  it("ends a run at once when no bridge is connected, and answers a stop on an idle session", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d, r) => {
+      expect(await stopSession(d, "x")).toEqual({ outcome: "idle" });
+      await acceptRequest(d, request(1), URL);
+      expect(await stopSession(d, "x")).toMatchObject({ outcome: "stopped" });
+      expect(d.store.getSession()!.status).toBe("cancelled");
+      expect(r.stopped).toEqual(["sbx-1"]);
+      expect(await stopSession(d, "x")).toEqual({ outcome: "idle" });
+    });
+  });
+
+  it("does not stop a run that is finishing (its PR is being opened)", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d) => {
+      await acceptRequest(d, request(1), URL);
+      force(d, "finishing");
+      expect(await stopSession(d, "x")).toEqual({ outcome: "finishing", run: 1 });
+      expect(d.store.getSession()!.status).toBe("finishing");
+    });
+  });
+});
+
+describe("timers (the alarm)", () => {
+  /** Makes a timer due now and fires the object's alarm. */
+  async function fire(stub: ReturnType<typeof freshSession>, name: string) {
+    await inside(stub, async (d) => {
+      d.store.setTimer(name, Date.now() - 1);
+      // Far ahead, so that only runDurableObjectAlarm fires it (a past alarm would run on its own).
+      await d.ctx.storage.setAlarm(Date.now() + 3_600_000);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+  }
+  const state = (stub: ReturnType<typeof freshSession>) =>
+    inside(stub, (d) => {
+      const s = d.store.getSession()!;
+      return { status: s.status, error: s.error, timers: d.store.timers().map((t) => t.name) };
+    });
+
+  it("fails a run whose sandbox never connected", async () => {
+    const stub = freshSession();
+    await inside(stub, (d) => acceptRequest(d, request(1), URL));
+    expect((await state(stub)).timers).toEqual(expect.arrayContaining(["connect", "deadline"]));
+    await fire(stub, "connect");
+    const s = await state(stub);
+    expect(s.status).toBe("failed");
+    expect(s.error).toMatch(/never connected/);
+    expect(s.timers).not.toContain("deadline");
+  });
+
+  it("lets a connected sandbox past the connect timer, and fails it when it goes silent", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d) => {
+      await acceptRequest(d, request(1), URL);
+      await onSandboxConnected(d, 1);
+      expect(d.store.timers().map((t) => t.name)).not.toContain("connect");
+    });
+    await fire(stub, "connect");
+    expect((await state(stub)).status).toBe("provisioning");
+    await fire(stub, "silence");
+    const s = await state(stub);
+    expect(s.status).toBe("failed");
+    expect(s.error).toMatch(/stopped responding/);
+  });
+
+  it("fails a run at its time limit", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d) => {
+      await acceptRequest(d, request(1), URL);
+      await onSandboxConnected(d, 1);
+    });
+    await fire(stub, "deadline");
+    expect(await state(stub)).toMatchObject({ status: "failed", error: expect.stringMatching(/time limit/) });
+  });
+
+  it("cancels a stopped run whose bridge did not save its work within the grace period", async () => {
+    const stub = freshSession();
+    await inside(
+      stub,
+      async (d) => {
+        await acceptRequest(d, request(1), URL);
+        await onSandboxConnected(d, 1);
+        expect((await stopSession(d, "maintainer")).outcome).toBe("stopping");
+      },
+      { sandboxConnected: true },
+    );
+    await fire(stub, "stop");
+    const s = await state(stub);
+    expect(s.status).toBe("cancelled");
+    expect(s.error).toMatch(/did not save its work/);
+    expect(s.timers).toEqual([]);
+  });
+
+  it("starts the next queued run when a timer ends the current one", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d) => {
+      await acceptRequest(d, request(1), URL);
+      await acceptRequest(d, request(2), URL);
+    });
+    await fire(stub, "connect");
+    await inside(stub, (d, r) => {
+      const s = d.store.getSession()!;
+      expect([s.run, s.status, s.request.requester.login]).toEqual([2, "provisioning", "user2"]);
+      expect(d.store.events(1).some((e) => e.type === "error")).toBe(true);
+      expect(r.spawned.map((x) => x.run)).toContain(2);
+    });
+  });
+});
+
+describe("commands from a comment", () => {
+  const replies = (r: { github: { method: string; params: Record<string, unknown> }[] }) =>
+    r.github.filter((c) => c.method === "issues.createComment").map((c) => String(c.params.body));
+
+  it("status answers with the state, the current step and the queue", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d, r) => {
+      await runCommand(d, "status", request(9, { task: "status" }), URL);
+      expect(replies(r).at(-1)).toMatch(/Nothing has run here yet/);
+      await acceptRequest(d, request(1), URL);
+      await onSandboxConnected(d, 1);
+      await sandboxSends(d, [
+        { seq: 1, type: "sandbox_status", at: new Date().toISOString(), data: { status: "running_agent" } },
+        {
+          seq: 2,
+          type: "tool_call",
+          at: new Date().toISOString(),
+          data: {
+            callId: "c1",
+            kind: "shell",
+            name: "Bash",
+            command: "npm test",
+            description: "Run the tests",
+            status: "running",
+          },
+        },
+      ]);
+      await acceptRequest(d, request(2, { task: "then add docs" }), URL);
+      await runCommand(d, "status", request(10, { task: "status" }), URL);
+      const answer = replies(r).at(-1)!;
+      expect(answer).toMatch(/Run 1 is \*\*running\*\*/);
+      expect(answer).toMatch(/Now: Run the tests/);
+      expect(answer).toMatch(/Queued \(1\): @user2: then add docs/);
+      // A redelivered command is not answered twice.
+      const count = replies(r).length;
+      await runCommand(d, "status", request(10, { task: "status" }), URL);
+      expect(replies(r)).toHaveLength(count);
+    });
+  });
+
+  it("retry runs the last request again on the same branch, as the asker's; with nothing to retry it says so", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d, r) => {
+      await runCommand(d, "retry", request(5, { task: "retry" }), URL);
+      expect(replies(r).at(-1)).toMatch(/no earlier request/);
+      await acceptRequest(d, request(1), URL);
+      await onSandboxConnected(d, 1);
+      await sandboxSends(d, [complete(1, false)]);
+      expect(d.store.getSession()!.status).toBe("failed");
+      await runCommand(d, "retry", request(6, { task: "retry" }), URL);
+      const s = d.store.getSession()!;
+      expect([s.run, s.status, s.request.task, s.request.requester.login]).toEqual([
+        2,
+        "provisioning",
+        "task 1",
+        "user6",
+      ]);
+      expect(r.spawned.map((x) => [x.run, x.prompt, x.repo.branch])).toEqual([
+        [1, "task 1", "understudy/12-add-a-greeting-file"],
+        [2, "task 1", "understudy/12-add-a-greeting-file"],
+      ]);
+      // The same retry comment delivered again starts nothing.
+      await runCommand(d, "retry", request(6, { task: "retry" }), URL);
+      expect(r.spawned).toHaveLength(2);
+    });
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * A request for the agent, accepted (write access checked, 👀 given) from a comment or the REST API.
+ * While a run is going it waits in the session's queue and runs next, in order, on the same branch;
+ * past MAX_QUEUE it is answered and not stored. Idempotent per delivery id.
+ */
+import type { StartSessionRequest } from "../../src/core/start-session-request.js";
+import { isTerminal } from "../../src/core/wire.js";
+import { requestCommentEdit } from "./comment.js";
+import { startRun } from "./lifecycle.js";
+import { reply } from "./reply.js";
+import type { SessionDeps } from "./session-deps.js";
+
+/** Requests that may wait behind a running one; more than this is a sign of a loop or a mistake. */
+export const MAX_QUEUE = 10;
+
+export type AcceptOutcome =
+  | { outcome: "started"; requestId: number }
+  | { outcome: "queued"; requestId: number; position: number }
+  | { outcome: "duplicate" }
+  | { outcome: "queue_full" };
+
+export async function acceptRequest(
+  d: SessionDeps,
+  req: StartSessionRequest,
+  publicUrl: string,
+): Promise<AcceptOutcome> {
+  const s = d.store.getSession();
+  if (d.store.hasRequest(req.deliveryId)) return { outcome: "duplicate" };
+  if (s && !isTerminal(s.status)) {
+    const waiting = d.store.queuedRequests().length;
+    if (waiting >= MAX_QUEUE) {
+      await reply(
+        d,
+        req,
+        `@${req.requester.login} ${MAX_QUEUE} requests are already waiting for the current run here, so I have not queued this one. Ask again once some have run, or stop the run to clear the queue.`,
+      );
+      return { outcome: "queue_full" };
+    }
+    const requestId = d.store.addRequest(req, "queued", d.now());
+    if (requestId === null) return { outcome: "duplicate" };
+    // The status comment lists the queue and who asked.
+    await requestCommentEdit(d);
+    return { outcome: "queued", requestId, position: waiting + 1 };
+  }
+  const requestId = d.store.addRequest(req, "queued", d.now());
+  if (requestId === null) return { outcome: "duplicate" };
+  const stored = d.store.request(requestId);
+  if (stored) await startRun(d, stored, publicUrl);
+  return { outcome: "started", requestId };
+}

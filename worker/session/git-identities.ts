@@ -1,0 +1,21 @@
+/**
+ * Who the bridge's commits are by: the App's bot user as author, the person who asked as co-author,
+ * both with GitHub's noreply addresses so that the commits link to the accounts and leak no email.
+ */
+import type { StartSessionRequest } from "../../src/core/start-session-request.js";
+import type { SandboxSpec } from "../../src/core/wire.js";
+import type { Config } from "../config.js";
+
+export function gitIdentities(
+  config: Pick<Config, "APP_SLUG" | "APP_ID">,
+  requester: StartSessionRequest["requester"],
+): Pick<SandboxSpec, "author" | "coAuthor"> {
+  const bot = `${config.APP_SLUG}[bot]`;
+  return {
+    author: { name: bot, email: `${config.APP_ID}+${bot}@users.noreply.github.com` },
+    coAuthor: {
+      name: requester.login,
+      email: `${requester.id}+${requester.login}@users.noreply.github.com`,
+    },
+  };
+}

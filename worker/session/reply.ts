@@ -1,0 +1,24 @@
+/**
+ * A short answer in the thread where someone asked (a full queue, nothing to stop, a status). Never
+ * rejects: an answer GitHub refuses is logged, and the operation it answers has already happened.
+ */
+import type { StartSessionRequest } from "../../src/core/start-session-request.js";
+import type { SessionDeps } from "./session-deps.js";
+
+export async function reply(
+  d: SessionDeps,
+  to: Pick<StartSessionRequest, "installationId" | "repo" | "issue">,
+  body: string,
+): Promise<void> {
+  try {
+    const gh = await d.github(to.installationId);
+    await gh.rest.issues.createComment({
+      owner: to.repo.owner,
+      repo: to.repo.name,
+      issue_number: to.issue.number,
+      body,
+    });
+  } catch (error) {
+    d.log("could not post a reply", { issue: to.issue.number, error: String(error) });
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * `@understudy stop | status | retry` from a comment: the session operations, answered in the thread
+ * where they were asked whenever the status comment would not already say it.
+ */
+import type { StartSessionRequest } from "../../src/core/start-session-request.js";
+import type { SessionCommand } from "../../src/github/app.js";
+import { reply } from "./reply.js";
+import { retryRequest } from "./retry-request.js";
+import type { SessionDeps } from "./session-deps.js";
+import { sessionStatus, statusReplyText } from "./session-status.js";
+import { stopSession } from "./stop-session.js";
+
+export async function runCommand(
+  d: SessionDeps,
+  command: SessionCommand,
+  req: StartSessionRequest,
+  publicUrl: string,
+): Promise<void> {
+  const who = req.requester.login;
+  // A redelivered command was already answered.
+  if (d.store.hasRequest(req.deliveryId) || d.store.commandSeen(req.deliveryId)) return;
+  if (command === "status") {
+    d.store.markCommand(req.deliveryId);
+    await reply(d, req, statusReplyText(sessionStatus(d), who));
+  } else if (command === "stop") {
+    d.store.markCommand(req.deliveryId);
+    const r = await stopSession(d, who);
+    if (r.outcome === "idle")
+      await reply(d, req, `@${who} Nothing is running here, so there is nothing to stop.`);
+    else if (r.outcome === "finishing")
+      await reply(
+        d,
+        req,
+        `@${who} The agent has already finished; I am pushing its work and opening the pull request, which cannot be stopped now.`,
+      );
+  } else {
+    const r = await retryRequest(d, req, publicUrl);
+    if (r.outcome === "nothing_to_retry") {
+      d.store.markCommand(req.deliveryId);
+      await reply(d, req, `@${who} There is no earlier request here to retry.`);
+    }
+  }
+}
