@@ -23,7 +23,12 @@ const SESSION_ID = /^[0-9a-f]{64}$/;
 
 function session(env: Env, id: string) {
   if (!SESSION_ID.test(id)) throw new HTTPException(404, { message: "no such session" });
-  return env.SESSIONS.get(env.SESSIONS.idFromString(id));
+  try {
+    return env.SESSIONS.get(env.SESSIONS.idFromString(id));
+  } catch {
+    // 64 hex digits that are not an id of this namespace.
+    throw new HTTPException(404, { message: "no such session" });
+  }
 }
 
 async function body<T extends z.ZodType>(

@@ -38,7 +38,7 @@ const Config = z
     /** A spawned sandbox that has not connected back within this long is considered never started. */
     SANDBOX_CONNECT_MS: z.coerce.number().int().positive().default(60_000),
     /** After a stop, how long the sandbox has to commit and push what the agent changed. */
-    STOP_GRACE_MS: z.coerce.number().int().positive().default(30_000),
+    STOP_GRACE_MS: z.coerce.number().int().positive().default(60_000),
     /** Bearer token of the REST API (/api/sessions/…); the API is off while it is unset. */
     ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN must be at least 16 characters").optional(),
     TIME_LIMIT_MS: z.coerce

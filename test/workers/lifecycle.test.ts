@@ -12,6 +12,7 @@ import { runCommand } from "../../worker/session/run-command.js";
 import type { SessionDeps } from "../../worker/session/session-deps.js";
 import { sessionStatus } from "../../worker/session/session-status.js";
 import { stopSession } from "../../worker/session/stop-session.js";
+import { settleTimers, takeDueTimers } from "../../worker/session/timers.js";
 import { transition } from "../../worker/session/transition.js";
 import { freshSession, inside, request } from "./session-harness.js";
 
@@ -345,7 +346,7 @@ describe("commands from a comment", () => {
       const answer = replies(r).at(-1)!;
       expect(answer).toMatch(/Run 1 is \*\*running\*\*/);
       expect(answer).toMatch(/Now: Run the tests/);
-      expect(answer).toMatch(/Queued \(1\): @user2: then add docs/);
+      expect(answer).toMatch(/Queued \(1\): @\u200buser2: then add docs/);
       // A redelivered command is not answered twice.
       const count = replies(r).length;
       await runCommand(d, "status", request(10, { task: "status" }), URL);
@@ -377,6 +378,131 @@ describe("commands from a comment", () => {
       // The same retry comment delivered again starts nothing.
       await runCommand(d, "retry", request(6, { task: "retry" }), URL);
       expect(r.spawned).toHaveLength(2);
+    });
+  });
+});
+
+describe("what a reset or a slow GitHub must not break", () => {
+  async function fire(stub: ReturnType<typeof freshSession>, name: string) {
+    await inside(stub, async (d) => {
+      d.store.setTimer(name, Date.now() - 1);
+      await d.ctx.storage.setAlarm(Date.now() + 3_600_000);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+  }
+
+  it("runs a request made while a stop is in progress once the stopped run has ended", async () => {
+    const stub = freshSession();
+    await inside(
+      stub,
+      async (d, r) => {
+        await acceptRequest(d, request(1), URL);
+        await onSandboxConnected(d, 1);
+        await acceptRequest(d, request(2), URL);
+        expect((await stopSession(d, "maintainer")).outcome).toBe("stopping");
+        // During the grace: a new request waits...
+        expect((await acceptRequest(d, request(3), URL)).outcome).toBe("queued");
+        await sandboxSends(d, [pushed(1), complete(2, false)]);
+        // ...and runs once the stopped run is cancelled; the request the stop cleared does not.
+        const s = d.store.getSession()!;
+        expect([s.run, s.request.requester.login, s.status]).toEqual([2, "user3", "provisioning"]);
+        expect(r.spawned.map((x) => x.prompt)).toEqual(["task 1", "task 3"]);
+      },
+      { sandboxConnected: true },
+    );
+  });
+
+  it("keeps the next run waiting until the previous run's final comment has landed", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d, r) => {
+      await acceptRequest(d, request(1), URL);
+      await onSandboxConnected(d, 1);
+      await acceptRequest(d, request(2), URL);
+      // The terminal edit fails as GitHub failing for a while.
+      r.failCommentWrites = 1;
+      await sandboxSends(d, [pushed(1), complete(2)]);
+      const s = d.store.getSession()!;
+      expect([s.run, s.status, s.finalCommentPending]).toEqual([1, "completed", true]);
+      expect(d.store.timers().map((t) => t.name)).toEqual(expect.arrayContaining(["comment", "next"]));
+      // A new request now queues behind the older one instead of jumping ahead.
+      expect((await acceptRequest(d, request(3), URL)).outcome).toBe("queued");
+    });
+    await fire(stub, "comment");
+    await inside(stub, (d, r) => {
+      const s = d.store.getSession()!;
+      // The final render of run 1 landed in run 1's comment, then run 2 (the older request) started.
+      const updates = r.github.filter((c) => c.method === "issues.updateComment");
+      expect(String(updates.at(-1)?.params.body)).toMatch(/Done/);
+      expect([s.run, s.request.requester.login]).toEqual([2, "user2"]);
+    });
+  });
+
+  it("finishes a run left in `finishing` by a reset, from the guard timer", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d) => {
+      await acceptRequest(d, request(1), URL);
+      await onSandboxConnected(d, 1);
+      // As if the object was reset while the PR was being opened: the log has the end, the row says
+      // finishing, and the only thing left is the guard timer finishRun wrote.
+      d.store.insertEvents(1, [pushed(1), complete(2)]);
+      force(d, "finishing");
+      for (const t of d.store.timers()) d.store.clearTimer(t.name);
+      d.store.setTimer("finish", Date.now() + 300_000);
+    });
+    await fire(stub, "finish");
+    await inside(stub, (d) => {
+      const s = d.store.getSession()!;
+      expect([s.status, s.pr?.number]).toEqual(["completed", 99]);
+    });
+  });
+
+  it("acts on an end that was stored but not acted on, instead of failing the run as silent", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d) => {
+      await acceptRequest(d, request(1), URL);
+      await onSandboxConnected(d, 1);
+      d.store.insertEvents(1, [pushed(1), complete(2)]);
+    });
+    await fire(stub, "silence");
+    await inside(stub, (d) => expect(d.store.getSession()!.status).toBe("completed"));
+  });
+
+  it("does not watch the sandbox once the run is finishing: a late hello arms no silence", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d) => {
+      await acceptRequest(d, request(1), URL);
+      await onSandboxConnected(d, 1);
+      force(d, "finishing");
+      for (const t of d.store.timers()) d.store.clearTimer(t.name);
+      await onSandboxConnected(d, 1);
+      await sandboxSends(d, [pushed(1)]);
+      expect(d.store.timers().map((t) => t.name)).toEqual([]);
+    });
+  });
+
+  it("keeps a due timer's row until its handler has run", async () => {
+    const stub = freshSession();
+    await inside(stub, (d) => {
+      d.store.setTimer("silence", Date.now() - 10);
+      d.store.setTimer("comment", Date.now() - 10);
+      const due = takeDueTimers(d);
+      expect(due.map((t) => t.name).sort()).toEqual(["comment", "silence"]);
+      // Not handled yet (an object reset here): the silence row is still due; the comment row was
+      // taken at once, since an edit asked for during its write must set a new one.
+      expect(d.store.timers().map((t) => t.name)).toEqual(["silence"]);
+      settleTimers(d, due);
+      expect(d.store.timers()).toEqual([]);
+    });
+  });
+
+  it("retries the last request that ran, not one a stop cancelled before it ran", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d) => {
+      await acceptRequest(d, request(1), URL);
+      await acceptRequest(d, request(2), URL);
+      await stopSession(d, "x");
+      await runCommand(d, "retry", request(7, { task: "retry" }), URL);
+      expect(d.store.getSession()!.request.task).toBe("task 1");
     });
   });
 });

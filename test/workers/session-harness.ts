@@ -13,6 +13,8 @@ import { depsOf } from "./support.js";
 
 export type Recorded = {
   github: { method: string; params: Record<string, unknown> }[];
+  /** The next this many comment writes (create or update) fail as GitHub failing for a while (502). */
+  failCommentWrites: number;
   spawned: SandboxSpec[];
   stopped: string[];
   toSandbox: ControlMessage[];
@@ -25,7 +27,7 @@ const recorders = new Map<string, Recorded>();
 export function recorderOf(d: SessionDeps): Recorded {
   let r = recorders.get(d.id);
   if (!r) {
-    r = { github: [], spawned: [], stopped: [], toSandbox: [], links: [] };
+    r = { github: [], failCommentWrites: 0, spawned: [], stopped: [], toSandbox: [], links: [] };
     recorders.set(d.id, r);
   }
   return r;
@@ -37,6 +39,15 @@ let nextCommentId = 1000;
 export function fake(d: SessionDeps, opts: { sandboxConnected?: boolean } = {}): Recorded {
   const r = recorderOf(d);
   const call = (method: string) => async (params: Record<string, unknown>) => {
+    if (
+      method.endsWith("Comment") &&
+      method !== "reactions.createForIssueComment" &&
+      r.failCommentWrites > 0
+    ) {
+      r.failCommentWrites--;
+      // As the request policy tags a failure worth another try.
+      throw Object.assign(new Error("Bad Gateway"), { status: 502, retryAfterMs: 1000 });
+    }
     r.github.push({ method, params });
     if (method === "pulls.list") return { data: [] };
     if (method === "pulls.create")

@@ -6,7 +6,7 @@
 import type { StartSessionRequest } from "../../src/core/start-session-request.js";
 import { isTerminal } from "../../src/core/wire.js";
 import { requestCommentEdit } from "./comment.js";
-import { startRun } from "./lifecycle.js";
+import { startNextRun } from "./lifecycle.js";
 import { reply } from "./reply.js";
 import type { SessionDeps } from "./session-deps.js";
 
@@ -38,13 +38,21 @@ export async function acceptRequest(
     }
     const requestId = d.store.addRequest(req, "queued", d.now());
     if (requestId === null) return { outcome: "duplicate" };
-    // The status comment lists the queue and who asked.
+    // The status comment and the live transcript list the queue and who asked.
+    d.store.sessionChanged();
     await requestCommentEdit(d);
     return { outcome: "queued", requestId, position: waiting + 1 };
   }
+  // Idle: stored like any request, then the oldest waiting one starts (this one, unless an older
+  // request is still waiting for the previous run's final comment).
   const requestId = d.store.addRequest(req, "queued", d.now());
   if (requestId === null) return { outcome: "duplicate" };
-  const stored = d.store.request(requestId);
-  if (stored) await startRun(d, stored, publicUrl);
-  return { outcome: "started", requestId };
+  await startNextRun(d, publicUrl);
+  if (d.store.getSession()?.requestId === requestId) return { outcome: "started", requestId };
+  await requestCommentEdit(d);
+  return {
+    outcome: "queued",
+    requestId,
+    position: d.store.queuedRequests().findIndex((r) => r.id === requestId) + 1,
+  };
 }

@@ -10,6 +10,7 @@
  */
 import { renderStatusComment } from "../../src/core/render-status-comment.js";
 import { sha256Hex } from "../../src/core/sign-link.js";
+import { isTerminal } from "../../src/core/wire.js";
 import { retryAfterOf } from "../../src/github/request-policy.js";
 import { backoffMs } from "./backoff.js";
 import type { SessionDeps } from "./session-deps.js";
@@ -52,13 +53,18 @@ async function writeComment(d: SessionDeps): Promise<void> {
   const body = await renderComment(d);
   if (body === null) return;
   const hash = await sha256Hex(body);
-  if (s.commentId !== null && hash === s.lastCommentHash) return;
+  if (s.commentId !== null && hash === s.lastCommentHash) {
+    if (isTerminal(s.status)) settleFinal(d, s.run);
+    return;
+  }
   const gh = await d.github(s.request.installationId);
   const { owner, name } = s.request.repo;
   const written = (x: typeof s) => {
     x.lastCommentAt = d.now();
     x.lastCommentHash = hash;
     x.commentFailures = 0;
+    // The terminal render landed: the next run may start (it gets a comment of its own).
+    if (isTerminal(s.status)) x.finalCommentPending = false;
   };
   if (s.commentId === null) {
     const { data } = await gh.rest.issues.createComment({
@@ -92,6 +98,13 @@ async function writeComment(d: SessionDeps): Promise<void> {
   });
 }
 
+/** The run's final comment is settled (landed, unchanged, or given up): the queue may move on. */
+function settleFinal(d: SessionDeps, run: number): void {
+  updateSession(d, (x) => {
+    if (x.run === run) x.finalCommentPending = false;
+  });
+}
+
 async function onWriteFailed(d: SessionDeps, error: unknown): Promise<void> {
   const s = d.store.getSession();
   if (!s) return;
@@ -113,6 +126,7 @@ async function onWriteFailed(d: SessionDeps, error: unknown): Promise<void> {
     updateSession(d, (x) => {
       x.commentFailures = 0;
     });
+    if (isTerminal(s.status)) settleFinal(d, s.run);
     return;
   }
   updateSession(d, (x) => {

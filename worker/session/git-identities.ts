@@ -15,7 +15,11 @@ export function gitIdentities(
     author: { name: bot, email: `${config.APP_ID}+${bot}@users.noreply.github.com` },
     coAuthor: {
       name: requester.login,
-      email: `${requester.id}+${requester.login}@users.noreply.github.com`,
+      // A request made through the REST API has no GitHub account id: the id-less noreply form.
+      email:
+        requester.id > 0
+          ? `${requester.id}+${requester.login}@users.noreply.github.com`
+          : `${requester.login}@users.noreply.github.com`,
     },
   };
 }

@@ -18,7 +18,7 @@ import { sandboxSpec } from "./sandbox-spec.js";
 import type { SessionDeps } from "./session-deps.js";
 import type { SessionRecord } from "./session-record.js";
 import type { StoredRequest } from "./store.js";
-import { clearTimers, setTimer } from "./timers.js";
+import { clearTimers, setTimer, syncAlarm } from "./timers.js";
 import { transition } from "./transition.js";
 import { updateSession } from "./update-session.js";
 
@@ -27,6 +27,23 @@ const TOKEN_GRACE_MS = 10 * 60_000;
 
 /** Every timer of a live run: cleared together when it ends. */
 const RUN_TIMERS = ["connect", "silence", "deadline", "stop", "comment", "finish"] as const;
+
+/** Timers that watch a run that has not finished yet (they mean nothing once it is `finishing`). */
+const LIVE_STATUSES: readonly string[] = ["queued", "provisioning", "running"];
+const isLive = (s: { status: string }) => LIVE_STATUSES.includes(s.status);
+
+/**
+ * While the PR is being opened, a `finish` timer this far out recovers a run whose object was reset
+ * mid-way (GitHub calls give up well within it). Opening is idempotent: an open PR is found, not
+ * opened again.
+ */
+const FINISH_GUARD_MS = 5 * 60_000;
+
+/** The `next` timer: a safety net, normally the next run starts as soon as the final comment lands. */
+const NEXT_GUARD_MS = 30_000;
+
+/** Runs whose finish is being worked on in this instance: a guard timer must not start a second. */
+const finishing = new WeakSet<SessionDeps>();
 
 /**
  * Starts a run of the session for a stored request (the first run, or the next one on the same
@@ -73,32 +90,45 @@ export async function startRun(d: SessionDeps, stored: StoredRequest, publicUrl:
     originIsPullRequest: previous ? previous.originIsPullRequest : req.issue.isPullRequest,
     prLinked: previous?.prLinked ?? false,
     sandboxConnectedAt: null,
+    finalCommentPending: false,
+    linkFailures: previous?.linkFailures ?? 0,
+    startSeq: d.store.maxSeq(),
   };
-  // Written in one synchronous step with the request's state: a retried delivery finds it started.
+  // Written in one synchronous step with the request's state and the run's first timers: a retried
+  // delivery finds it started, and a reset before the sandbox is spawned is caught by `connect`.
   d.store.putSession(record);
   d.store.setRequestState(stored.id, "running", run);
+  d.store.setTimer("connect", d.now() + d.config.SANDBOX_CONNECT_MS);
+  d.store.setTimer("deadline", d.now() + d.config.TIME_LIMIT_MS + 60_000);
+  d.store.clearTimer("next");
   d.store.appendControlEvent(
     run,
     { type: "session_status", data: { status: "queued", reason: `Requested by @${req.requester.login}` } },
     at,
   );
+  await syncAlarm(d);
   // The status comment is the first answer a person sees: post it before anything slow. A failure
   // here is retried by the comment's own timer; the run goes on.
   await writeCommentNow(d);
-  await spawnSandbox(d);
+  await spawnSandbox(d, run);
   return true;
 }
 
-async function spawnSandbox(d: SessionDeps): Promise<void> {
+async function spawnSandbox(d: SessionDeps, run: number): Promise<void> {
   const token = randomToken();
   const hash = await sha256Hex(token);
-  const s = transition(d, "provisioning", undefined, (x) => {
-    x.tokenHash = hash;
-    x.tokenExpiresAt = d.now() + d.config.TIME_LIMIT_MS + TOKEN_GRACE_MS;
-  });
+  const s = transition(
+    d,
+    "provisioning",
+    undefined,
+    (x) => {
+      x.tokenHash = hash;
+      x.tokenExpiresAt = d.now() + d.config.TIME_LIMIT_MS + TOKEN_GRACE_MS;
+    },
+    run,
+  );
   if (!s) return; // stopped meanwhile
   await setTimer(d, "connect", d.now() + d.config.SANDBOX_CONNECT_MS);
-  await setTimer(d, "deadline", d.now() + d.config.TIME_LIMIT_MS + 60_000);
   try {
     const handle = await d.provider.spawn(sandboxSpec(d, s, token));
     const now = updateSession(d, (x) => {
@@ -120,13 +150,15 @@ async function spawnSandbox(d: SessionDeps): Promise<void> {
 /** The run's bridge said hello: from now on silence, not the connect timeout, says it is lost. */
 export async function onSandboxConnected(d: SessionDeps, run: number): Promise<void> {
   const s = d.store.getSession();
-  if (!s || s.run !== run || isTerminal(s.status)) return;
+  if (!s || s.run !== run || !isLive(s)) return;
   updateSession(d, (x) => {
     x.sandboxConnectedAt ??= d.now();
     x.lastSandboxContactAt = d.now();
   });
   await clearTimers(d, "connect");
   await setTimer(d, "silence", d.now() + d.config.SANDBOX_SILENCE_MS);
+  // A bridge that reconnects after a stop was asked for may not have heard it: say it again.
+  if (s.stoppedBy !== null) d.toSandbox(run, { type: "stop", reason: `by @${s.stoppedBy}` });
 }
 
 /** Reacts to events the bridge sent (already stored): status moves, branch link, the end of the run. */
@@ -135,8 +167,9 @@ export async function onSandboxEvents(d: SessionDeps, events: readonly Event[]):
     x.lastSandboxContactAt = d.now();
     x.sandboxConnectedAt ??= d.now();
   });
-  if (isTerminal(s.status)) return;
-  await clearTimers(d, "connect");
+  // Once the run is finishing, the bridge's last words (a resend, a reconnect) watch nothing.
+  if (!isLive(s)) return;
+  d.store.clearTimer("connect");
   await setTimer(d, "silence", d.now() + d.config.SANDBOX_SILENCE_MS);
   let complete = false;
   for (const e of events) {
@@ -157,6 +190,14 @@ export async function onSandboxEvents(d: SessionDeps, events: readonly Event[]):
     }
   }
   if (!complete) return requestCommentEdit(d);
+  await endAgentRun(d);
+}
+
+/** The bridge reported the end (execution_complete is stored): a stopped run is cancelled, others finish. */
+async function endAgentRun(d: SessionDeps): Promise<void> {
+  // Read again: a stop may have come in while this handler waited.
+  const s = d.store.getSession();
+  if (!s || !isLive(s)) return;
   if (s.stoppedBy !== null) return cancelRun(d, null);
   await finishRun(d);
 }
@@ -168,8 +209,10 @@ async function finishRun(d: SessionDeps): Promise<void> {
     x.tokenExpiresAt = null;
   });
   if (!s) return;
-  // The final comment is written below; a pending coalesced edit would only repeat it.
-  await clearTimers(d, "connect", "silence", "deadline", "stop", "comment");
+  // The final comment is written below; a pending coalesced edit would only repeat it. The guard
+  // finishes the run should this object be reset while GitHub is being asked.
+  for (const t of ["connect", "silence", "deadline", "stop", "comment"] as const) d.store.clearTimer(t);
+  await setTimer(d, "finish", d.now() + FINISH_GUARD_MS);
   await completeFinish(d);
 }
 
@@ -183,41 +226,88 @@ export const MAX_FINISH_FAILURES = 10;
  */
 export async function completeFinish(d: SessionDeps): Promise<void> {
   const s = d.store.getSession();
-  if (s?.status !== "finishing") return;
+  if (s?.status !== "finishing" || finishing.has(d)) return;
+  finishing.add(d);
+  try {
+    await finishNow(d, s);
+  } finally {
+    finishing.delete(d);
+  }
+}
+
+async function finishNow(d: SessionDeps, s: SessionRecord): Promise<void> {
   const run = summarizeRun(d.store.events(s.run));
   const exec = run.agentResult;
   let error = exec?.success ? null : (exec?.error ?? "The agent did not finish successfully.");
   if (run.pushError) error = `Pushing the branch failed: ${run.pushError.error}`;
   let pr = s.pr;
-  try {
-    if ((run.pushComplete?.commitsAhead ?? 0) > 0 && !s.originIsPullRequest && !pr) {
+  if ((run.pushComplete?.commitsAhead ?? 0) > 0 && !s.originIsPullRequest && !pr) {
+    try {
       pr = await openRunPullRequest(d, s, exec?.summary ?? null, error !== null);
-    }
-    if (pr) await linkPullRequest(d);
-  } catch (e) {
-    const failures = s.finishFailures + 1;
-    // Set only when GitHub failed for a while; a 422 or 404 is an answer and ends the run.
-    const retryAfter = retryAfterOf(e) ?? (pr ? backoffMs(failures) : undefined);
-    if (failures < MAX_FINISH_FAILURES && retryAfter !== undefined) {
-      updateSession(d, (x) => {
-        x.finishFailures = failures;
-      });
-      const wait = Math.max(retryAfter, backoffMs(failures));
-      d.log("finishing failed; retrying from the alarm", { failures, waitMs: wait, error: errorMessage(e) });
-      await setTimer(d, "finish", d.now() + wait);
-      await requestCommentEdit(d);
-      return;
-    }
-    if (!pr)
+    } catch (e) {
+      const failures = s.finishFailures + 1;
+      // Set only when GitHub failed for a while; a 422 or 404 is an answer and ends the run.
+      const retryAfter = retryAfterOf(e);
+      if (failures < MAX_FINISH_FAILURES && retryAfter !== undefined) {
+        updateSession(d, (x) => {
+          x.finishFailures = failures;
+        });
+        const wait = Math.max(retryAfter, backoffMs(failures));
+        d.log("opening the pull request failed; retrying from the alarm", {
+          failures,
+          waitMs: wait,
+          error: errorMessage(e),
+        });
+        await setTimer(d, "finish", d.now() + wait);
+        await requestCommentEdit(d);
+        return;
+      }
       error = `${error ? `${error} ` : ""}Opening the pull request failed${failures > 1 ? ` after ${failures} attempts` : ""}: ${errorMessage(e)} The branch ${s.branch} keeps the work.`;
+    }
   }
   settle(d, error === null ? "completed" : "failed", error ?? undefined, (x) => {
     x.pr = pr;
     x.error = error;
     x.summary = exec?.summary ?? null;
   });
+  await syncAlarm(d);
   await writeCommentNow(d);
+  if (pr) await linkOrRetry(d);
   await startNextRun(d);
+}
+
+/** With backoff capped at a minute, most of an hour of trying. */
+const MAX_LINK_FAILURES = 50;
+
+/** Links the session's PR; a failure is retried by the `link` timer, whatever the run does next. */
+export async function linkOrRetry(d: SessionDeps): Promise<void> {
+  try {
+    await linkPullRequest(d);
+  } catch (e) {
+    const failures = (d.store.getSession()?.linkFailures ?? 0) + 1;
+    updateSession(d, (x) => {
+      x.linkFailures = failures;
+    });
+    if (failures >= MAX_LINK_FAILURES) {
+      // Comments on the PR will start a session of their own; say so where it can be read.
+      d.store.appendControlEvent(
+        d.store.getSession()?.run ?? 0,
+        {
+          type: "error",
+          data: { message: `Could not link the pull request to this session: ${errorMessage(e)}` },
+        },
+        new Date(d.now()).toISOString(),
+      );
+      return;
+    }
+    const wait = backoffMs(failures);
+    d.log("linking the pull request to the session failed; retrying", {
+      failures,
+      waitMs: wait,
+      error: errorMessage(e),
+    });
+    await setTimer(d, "link", d.now() + wait);
+  }
 }
 
 /** Ends the run as failed from the control plane's side (sandbox lost, time limit, spawn error). */
@@ -236,6 +326,7 @@ export async function failRun(d: SessionDeps, reason: string): Promise<void> {
     })
   )
     return;
+  await syncAlarm(d);
   // The terminal comment first: stopping a sandbox waits for its processes to go (seconds).
   await writeCommentNow(d);
   if (s.sandboxId)
@@ -259,43 +350,57 @@ export async function cancelRun(d: SessionDeps, lost: string | null): Promise<vo
     })
   )
     return;
+  await syncAlarm(d);
   await writeCommentNow(d);
   if (s.sandboxId)
     await d.provider.stop(s.sandboxId).catch((e) => d.log("sandbox stop failed", { error: String(e) }));
+  // The stop cleared the queue; a request made since (during the grace) runs now.
+  await startNextRun(d);
 }
 
 export async function onTimers(d: SessionDeps, names: readonly string[]): Promise<void> {
   if (names.includes("inbox")) await d.processInbox();
   const s = d.store.getSession();
   if (!s) return;
-  const live = !isTerminal(s.status);
-  const minutes = (ms: number) => Math.round(ms / 60_000);
-  if (live && names.includes("stop")) {
+  const watching = ["stop", "deadline", "connect", "silence"].some((n) => names.includes(n));
+  if (isLive(s) && watching && summarizeRun(d.store.events(s.run)).agentResult) {
+    // The bridge's end was stored (and acknowledged) but not acted on: act on it, don't fail it.
+    await endAgentRun(d);
+  } else if (isLive(s) && names.includes("stop")) {
     await cancelRun(
       d,
       `the sandbox did not save its work within ${Math.round(d.config.STOP_GRACE_MS / 1000)} s`,
     );
-  } else if (live && names.includes("deadline")) {
-    await failRun(d, `The run hit its time limit of ${minutes(d.config.TIME_LIMIT_MS)} minutes.`);
-  } else if (live && names.includes("connect") && s.sandboxConnectedAt === null) {
+  } else if (isLive(s) && names.includes("deadline")) {
+    await failRun(d, `The run hit its time limit of ${Math.round(d.config.TIME_LIMIT_MS / 60_000)} minutes.`);
+  } else if (isLive(s) && names.includes("connect") && s.sandboxConnectedAt === null) {
     await failRun(
       d,
-      `The sandbox never connected (waited ${Math.round(d.config.SANDBOX_CONNECT_MS / 1000)} s after starting it).`,
+      s.sandboxId === null
+        ? `The sandbox could not be started (nothing within ${Math.round(d.config.SANDBOX_CONNECT_MS / 1000)} s).`
+        : `The sandbox never connected (waited ${Math.round(d.config.SANDBOX_CONNECT_MS / 1000)} s after starting it).`,
     );
-  } else if (live && names.includes("silence")) {
+  } else if (isLive(s) && names.includes("silence")) {
     const quietFor = Math.round((d.now() - (s.lastSandboxContactAt ?? d.now())) / 1000);
     await failRun(d, `The sandbox stopped responding (nothing heard for ${quietFor} s).`);
   }
   if (names.includes("finish")) await completeFinish(d);
+  if (names.includes("link")) await linkOrRetry(d);
   if (names.includes("comment")) await writeCommentNow(d);
+  // After a final comment landed (or was given up), or as the `next` safety net.
+  await startNextRun(d);
 }
 
-/** Starts the oldest queued request once the run has ended. Bounded by the queue's length. */
-export async function startNextRun(d: SessionDeps): Promise<void> {
+/**
+ * Starts the oldest queued request once the run has ended and its final comment is settled (so the
+ * next run never takes over a comment still being written). Also starts a new session's first run.
+ */
+export async function startNextRun(d: SessionDeps, publicUrl?: string): Promise<void> {
   const s = d.store.getSession();
-  if (!s || !isTerminal(s.status)) return;
+  if (s && (!isTerminal(s.status) || s.finalCommentPending)) return;
   const next = d.store.queuedRequests()[0];
-  if (next) await startRun(d, next, s.publicUrl);
+  const url = s?.publicUrl ?? publicUrl;
+  if (next && url) await startRun(d, next, url);
 }
 
 /** The terminal move: row fields, request state and timers in one step. False if refused. */
@@ -310,11 +415,14 @@ function settle(
     x.finishedAt = new Date(d.now()).toISOString();
     x.tokenHash = null;
     x.tokenExpiresAt = null;
+    x.finalCommentPending = true;
   });
   if (!s) return false;
   if (s.requestId !== null)
     d.store.setRequestState(s.requestId, status === "cancelled" ? "cancelled" : "done");
   for (const t of RUN_TIMERS) d.store.clearTimer(t);
+  // Should this object be reset before the next run starts, the alarm starts it.
+  if (d.store.queuedRequests().length > 0) d.store.setTimer("next", d.now() + NEXT_GUARD_MS);
   return true;
 }
 

@@ -17,7 +17,8 @@ export async function retryRequest(
   const previous = d.store
     .recentRequests(50)
     .reverse()
-    .find((r) => r.state !== "queued");
+    // The last request that actually ran: a queued one, or one a stop cancelled before it ran, is not it.
+    .find((r) => r.run !== null);
   if (!previous) return { outcome: "nothing_to_retry" };
   return acceptRequest(
     d,

@@ -26,7 +26,7 @@ import { currentView } from "./session-view.js";
 import { acceptSandboxSocket, onSandboxMessage } from "./sockets.js";
 import { type StopOutcome, stopSession } from "./stop-session.js";
 import { type InboxInput, SessionStore } from "./store.js";
-import { syncAlarm, takeDueTimers } from "./timers.js";
+import { settleTimers, syncAlarm, takeDueTimers } from "./timers.js";
 import {
   acceptViewerSocket,
   closeViewerSocket,
@@ -193,7 +193,11 @@ export class SessionDO extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const due = takeDueTimers(this.deps);
-    await onTimers(this.deps, due);
+    await onTimers(
+      this.deps,
+      due.map((t) => t.name),
+    );
+    settleTimers(this.deps, due);
     await syncAlarm(this.deps);
   }
 }

@@ -48,6 +48,12 @@ export const SessionRecord = z.object({
   originIsPullRequest: z.boolean().default(false),
   /** The pull request is linked to this session (worker/session-links.ts). */
   prLinked: z.boolean().default(false),
+  /** The run ended but its final comment has not landed (or been given up) yet: the next run waits. */
+  finalCommentPending: z.boolean().default(false),
+  /** Failed attempts at linking the pull request to the session (retried by the `link` timer). */
+  linkFailures: z.number().int().nonnegative().default(0),
+  /** Seqs of this run's events start after this one (the spec's startSeq). */
+  startSeq: z.number().int().nonnegative().default(0),
   /** When the run's sandbox first connected; until then the `connect` timer runs. */
   sandboxConnectedAt: z.number().nullable().default(null),
 });

@@ -65,11 +65,13 @@ export async function onSandboxMessage(
 }
 
 /**
- * The highest seq stored for the run. Seqs grow across runs, so for the current run the session-wide
- * maximum also covers a fresh bridge whose own events have not arrived yet (it starts after startSeq).
+ * The highest seq stored for the run. A fresh bridge whose own events have not arrived yet is acked
+ * its run's startSeq (its seqs start after it), never a higher seq of another run: a bridge of an
+ * earlier run that is still sending must not make this one forget events it never delivered.
  */
 function ackFor(d: SessionDeps, run: number, isCurrentRun: boolean): number {
-  return isCurrentRun ? d.store.maxSeq() : d.store.lastSeq(run);
+  const own = d.store.lastSeq(run);
+  return isCurrentRun ? Math.max(own, d.store.getSession()?.startSeq ?? 0) : own;
 }
 
 function send(ws: WebSocket, msg: ControlMessage): boolean {

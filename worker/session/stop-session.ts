@@ -28,8 +28,11 @@ export async function stopSession(d: SessionDeps, by: string): Promise<StopOutco
     x.queueCleared = queueCleared;
   });
   d.log("stop requested", { by, run: s.run, status: s.status, queueCleared });
-  // A connected bridge saves the agent's work first; otherwise there is nothing to wait for.
-  if (s.sandboxConnectedAt !== null && d.toSandbox(s.run, { type: "stop", reason: `by @${by}` })) {
+  d.store.sessionChanged();
+  // A bridge that has connected saves the agent's work first; one between sockets hears the stop
+  // when it says hello again. Without a bridge there is nothing to wait for.
+  if (s.sandboxConnectedAt !== null) {
+    d.toSandbox(s.run, { type: "stop", reason: `by @${by}` });
     await setTimer(d, "stop", d.now() + d.config.STOP_GRACE_MS);
     await requestCommentEdit(d);
     return { outcome: "stopping", run: s.run, queueCleared };

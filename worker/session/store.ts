@@ -12,6 +12,8 @@ const SCHEMA_VERSION = 3;
 export type StoreHooks = {
   /** Called with every event once it is stored (not for a resent duplicate): live subscribers. */
   onEvents?(events: readonly SessionEvent[]): void;
+  /** Called when what subscribers see of the session changed without an event (the queue, a stop). */
+  onSessionChanged?(): void;
 };
 
 export class SessionStore {
@@ -76,6 +78,8 @@ export class SessionStore {
         CREATE TABLE IF NOT EXISTS commands (delivery_id TEXT PRIMARY KEY, at INTEGER NOT NULL);
         -- Every ack asks for the highest seq; without this it scans the whole log.
         CREATE INDEX IF NOT EXISTS events_seq ON events (seq) WHERE seq > 0;
+        -- A run's events, in order: every comment render and status reads them.
+        CREATE INDEX IF NOT EXISTS events_run_id ON events (run, id);
         DROP TABLE IF EXISTS deliveries;
       `);
     }
@@ -89,6 +93,11 @@ export class SessionStore {
 
   putSession(s: SessionRecord): void {
     this.sql.exec(`INSERT OR REPLACE INTO session (id, data) VALUES (1, ?)`, JSON.stringify(s));
+  }
+
+  /** Tells live subscribers that the session's view changed (see StoreHooks.onSessionChanged). */
+  sessionChanged(): void {
+    this.hooks.onSessionChanged?.();
   }
 
   /**
@@ -329,6 +338,10 @@ export class SessionStore {
 
   setTimer(name: string, due: number): void {
     this.sql.exec(`INSERT OR REPLACE INTO timers (name, due) VALUES (?, ?)`, name, due);
+  }
+
+  clearTimerIfDue(name: string, due: number): void {
+    this.sql.exec(`DELETE FROM timers WHERE name = ? AND due = ?`, name, due);
   }
 
   clearTimer(name: string): void {

@@ -10,17 +10,24 @@ import type { SessionRecord } from "./session-record.js";
 
 /**
  * Moves the run to `to`, applying `change` to the row in the same write. Returns the new row, or
- * null when the move is not allowed from the current status (then nothing is written).
+ * null when the move is not allowed from the current status, or `run` is given and is not the
+ * current run (then nothing is written).
  */
 export function transition(
   d: SessionDeps,
   to: SessionStatus,
   reason?: string,
   change?: (s: SessionRecord) => void,
+  /** The run the caller is moving; a later run is never moved by a stale caller. */
+  run?: number,
 ): SessionRecord | null {
   const s = d.store.getSession();
   if (!s) {
     d.log("refused a transition: no session", { to });
+    return null;
+  }
+  if (run !== undefined && s.run !== run) {
+    d.log("refused a transition of another run", { to, run, current: s.run });
     return null;
   }
   if (!canTransition(s.status, to)) {

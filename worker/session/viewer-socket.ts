@@ -161,13 +161,18 @@ function sessionState(
  */
 export function liveViewers(deps: () => SessionDeps): StoreHooks {
   let pending: SessionEvent[] = [];
+  let sessionChanged = false;
+  let scheduled = false;
   let chain: Promise<void> = Promise.resolve();
   const flush = async (): Promise<void> => {
     const batch = pending;
+    const changed = sessionChanged;
     pending = [];
+    sessionChanged = false;
+    scheduled = false;
     const d = deps();
-    if (batch.length === 0 || d.ctx.getWebSockets(TAG).length === 0) return;
-    const statusChanged = batch.some((e) => e.event.type === "session_status");
+    if ((batch.length === 0 && !changed) || d.ctx.getWebSockets(TAG).length === 0) return;
+    const statusChanged = changed || batch.some((e) => e.event.type === "session_status");
     const first = statusChanged ? d.store.getSession() : null;
     const url = first ? await transcriptUrl(d, first.publicUrl) : null;
     // No await from here on, for the same reason as in subscribe.
@@ -187,13 +192,19 @@ export function liveViewers(deps: () => SessionDeps): StoreHooks {
       if (update) sendText(ws, update);
     }
   };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    chain = chain.then(flush).catch((error) => deps().log("viewer push failed", { error: String(error) }));
+  };
   return {
     onEvents(events) {
-      if (pending.length === 0)
-        chain = chain
-          .then(flush)
-          .catch((error) => deps().log("viewer push failed", { error: String(error) }));
       pending.push(...events);
+      schedule();
+    },
+    onSessionChanged() {
+      sessionChanged = true;
+      schedule();
     },
   };
 }
