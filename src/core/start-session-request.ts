@@ -23,6 +23,43 @@ export const StartSessionRequest = z.object({
   task: z.string().min(1),
   /** The full prompt given to the agent: task plus issue context, hidden content stripped. */
   prompt: z.string().min(1),
+  /**
+   * Choices for this run, from the prompt's flags (`--model`, `--agent`, `--base`, `--draft`) over the
+   * repository's `.github/understudy.yml` over the deployment's defaults. Unset means the default.
+   */
+  options: z
+    .object({
+      model: z.string().min(1).optional(),
+      agent: z.enum(["claude-code"]).optional(),
+      /** Base branch of a new session's branch and PR (default: the repository's default branch). */
+      base: z.string().min(1).optional(),
+      draft: z.boolean().optional(),
+      branchPrefix: z.string().min(1).optional(),
+      timeLimitMs: z.number().int().positive().optional(),
+    })
+    .default({}),
+  /**
+   * Where the run's status comment and answers go: the issue or PR conversation, or the review
+   * thread of the review comment that asked (as replies to it).
+   */
+  replyTo: z
+    .discriminatedUnion("kind", [
+      z.object({ kind: z.literal("conversation") }),
+      z.object({ kind: z.literal("review_thread"), commentId: z.number().int().positive() }),
+    ])
+    .default({ kind: "conversation" }),
+  /** For a pull request, its head and base as they were when the trigger was accepted (pinned). */
+  pull: z
+    .object({
+      headSha: z.string().min(1),
+      headRef: z.string().min(1),
+      /** `owner/name` of the head repository; differs from the base repository for a fork. */
+      headRepo: z.string().min(1),
+      baseRef: z.string().min(1),
+      isFork: z.boolean(),
+    })
+    .nullable()
+    .default(null),
 });
 export type StartSessionRequest = z.infer<typeof StartSessionRequest>;
 

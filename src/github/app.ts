@@ -94,6 +94,9 @@ async function onIssueComment(context: Context<"issue_comment.created">, deps: A
       requester: login,
       task,
     }),
+    options: {},
+    replyTo: { kind: "conversation" },
+    pull: null,
   };
   const command = SESSION_COMMANDS.find((c) => c === task.trim().toLowerCase());
   if (command) {

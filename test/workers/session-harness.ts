@@ -102,6 +102,9 @@ export function request(n: number, over: Partial<StartSessionRequest> = {}): Sta
     requester: { login: `user${n}`, id: n },
     task: `task ${n}`,
     prompt: `task ${n}`,
+    options: {},
+    replyTo: { kind: "conversation" },
+    pull: null,
     ...over,
   };
 }

@@ -40,6 +40,9 @@ const request: StartSessionRequest = {
   requester: { login: "octocat", id: 1 },
   task: "add a greeting",
   prompt: "add a greeting",
+  options: {},
+  replyTo: { kind: "conversation" },
+  pull: null,
 };
 
 /** The session's dependencies (a private field of SessionDO), for seeding and reading its store. */
