@@ -173,6 +173,19 @@ export const SandboxSpec = z.object({
     name: z.string(),
     baseBranch: z.string(),
     branch: z.string(),
+    /**
+     * Start the branch at this commit (a pull request's head, pinned when it was asked): on an
+     * existing branch the push is leased to it, so commits pushed since are never overwritten.
+     */
+    startSha: z
+      .string()
+      .regex(/^[0-9a-f]{40}$/)
+      .optional(),
+    /** Fetch `startSha` from this ref of the base repository (a fork's `refs/pull/<n>/head`). */
+    startRef: z
+      .string()
+      .regex(/^refs\/pull\/\d+\/head$/)
+      .optional(),
   }),
   prompt: z.string().min(1),
   agent: z.enum(["claude-code"]),

@@ -57,7 +57,12 @@ export function fake(d: SessionDeps, opts: { sandboxConnected?: boolean } = {}):
   const client = {
     rest: {
       issues: { createComment: call("issues.createComment"), updateComment: call("issues.updateComment") },
-      pulls: { list: call("pulls.list"), create: call("pulls.create") },
+      pulls: {
+        list: call("pulls.list"),
+        create: call("pulls.create"),
+        createReplyForReviewComment: call("pulls.createReplyForReviewComment"),
+        updateReviewComment: call("pulls.updateReviewComment"),
+      },
       reactions: { createForIssueComment: call("reactions.createForIssueComment") },
     },
   } as unknown as GitHubClient;

@@ -67,12 +67,23 @@ async function writeComment(d: SessionDeps): Promise<void> {
     if (isTerminal(s.status)) x.finalCommentPending = false;
   };
   if (s.commentId === null) {
-    const { data } = await gh.rest.issues.createComment({
-      owner,
-      repo: name,
-      issue_number: s.request.issue.number,
-      body,
-    });
+    const { replyTo } = s.request;
+    // Asked in a review thread on the diff: the run's comment is a reply in that thread.
+    const { data } =
+      replyTo.kind === "review_thread"
+        ? await gh.rest.pulls.createReplyForReviewComment({
+            owner,
+            repo: name,
+            pull_number: s.request.issue.number,
+            comment_id: replyTo.commentId,
+            body,
+          })
+        : await gh.rest.issues.createComment({
+            owner,
+            repo: name,
+            issue_number: s.request.issue.number,
+            body,
+          });
     updateSession(d, (x) => {
       // A new run may have started while this one's comment was being created.
       if (x.run !== s.run) return;
@@ -82,7 +93,9 @@ async function writeComment(d: SessionDeps): Promise<void> {
     return;
   }
   try {
-    await gh.rest.issues.updateComment({ owner, repo: name, comment_id: s.commentId, body });
+    if (s.request.replyTo.kind === "review_thread")
+      await gh.rest.pulls.updateReviewComment({ owner, repo: name, comment_id: s.commentId, body });
+    else await gh.rest.issues.updateComment({ owner, repo: name, comment_id: s.commentId, body });
   } catch (error) {
     if ((error as { status?: number }).status !== 404 || s.commentRecreated) throw error;
     // Someone deleted the status comment: put it back once, so the run still ends visibly.

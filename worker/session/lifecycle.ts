@@ -4,7 +4,6 @@
  * a terminal state with the comment rendered for it; a failed or stopped run still reports (and
  * keeps) what the bridge pushed. When a run ends, the next queued request of the session starts.
  */
-import { branchName } from "../../src/core/branch-name.js";
 import { canTransition } from "../../src/core/session-transitions.js";
 import { randomToken, sha256Hex } from "../../src/core/sign-link.js";
 import { sessionKey } from "../../src/core/start-session-request.js";
@@ -15,6 +14,7 @@ import { backoffMs } from "./backoff.js";
 import { requestCommentEdit, writeCommentNow } from "./comment.js";
 import { linkPullRequest, openRunPullRequest } from "./open-run-pull-request.js";
 import { sandboxSpec } from "./sandbox-spec.js";
+import { runTimeLimitMs, sessionBranch } from "./session-branch.js";
 import type { SessionDeps } from "./session-deps.js";
 import type { SessionRecord } from "./session-record.js";
 import type { StoredRequest } from "./store.js";
@@ -58,6 +58,8 @@ export async function startRun(d: SessionDeps, stored: StoredRequest, publicUrl:
   const req = stored.request;
   const at = new Date(d.now()).toISOString();
   const run = (previous?.run ?? 0) + 1;
+  const where = previous ?? sessionBranch(d.config, req);
+  const limitMs = runTimeLimitMs(d.config, req);
   const record: SessionRecord = {
     sessionId: d.id,
     request: req,
@@ -67,8 +69,8 @@ export async function startRun(d: SessionDeps, stored: StoredRequest, publicUrl:
     createdAt: previous?.createdAt ?? at,
     runStartedAt: at,
     finishedAt: null,
-    branch: previous?.branch ?? branchName(d.config.BRANCH_PREFIX, req.issue.number, req.issue.title),
-    baseBranch: previous?.baseBranch ?? req.repo.defaultBranch,
+    branch: where.branch,
+    baseBranch: where.baseBranch,
     branchUrl: previous?.branchUrl ?? null,
     pr: previous?.pr ?? null,
     summary: null,
@@ -87,7 +89,7 @@ export async function startRun(d: SessionDeps, stored: StoredRequest, publicUrl:
     stoppedBy: null,
     queueCleared: 0,
     sessionKey: previous?.sessionKey ?? sessionKey(req),
-    originIsPullRequest: previous ? previous.originIsPullRequest : req.issue.isPullRequest,
+    originIsPullRequest: where.originIsPullRequest,
     prLinked: previous?.prLinked ?? false,
     sandboxConnectedAt: null,
     finalCommentPending: false,
@@ -99,7 +101,7 @@ export async function startRun(d: SessionDeps, stored: StoredRequest, publicUrl:
   d.store.putSession(record);
   d.store.setRequestState(stored.id, "running", run);
   d.store.setTimer("connect", d.now() + d.config.SANDBOX_CONNECT_MS);
-  d.store.setTimer("deadline", d.now() + d.config.TIME_LIMIT_MS + 60_000);
+  d.store.setTimer("deadline", d.now() + limitMs + 60_000);
   d.store.clearTimer("next");
   d.store.appendControlEvent(
     run,
@@ -123,7 +125,7 @@ async function spawnSandbox(d: SessionDeps, run: number): Promise<void> {
     undefined,
     (x) => {
       x.tokenHash = hash;
-      x.tokenExpiresAt = d.now() + d.config.TIME_LIMIT_MS + TOKEN_GRACE_MS;
+      x.tokenExpiresAt = d.now() + runTimeLimitMs(d.config, x.request) + TOKEN_GRACE_MS;
     },
     run,
   );
@@ -243,7 +245,13 @@ async function finishNow(d: SessionDeps, s: SessionRecord): Promise<void> {
   let pr = s.pr;
   if ((run.pushComplete?.commitsAhead ?? 0) > 0 && !s.originIsPullRequest && !pr) {
     try {
-      pr = await openRunPullRequest(d, s, exec?.summary ?? null, error !== null);
+      // A draft when asked for (flag or config), or when the run did not succeed.
+      pr = await openRunPullRequest(
+        d,
+        s,
+        exec?.summary ?? null,
+        error !== null || s.request.options.draft === true,
+      );
     } catch (e) {
       const failures = s.finishFailures + 1;
       // Set only when GitHub failed for a while; a 422 or 404 is an answer and ends the run.
@@ -372,13 +380,16 @@ export async function onTimers(d: SessionDeps, names: readonly string[]): Promis
       `the sandbox did not save its work within ${Math.round(d.config.STOP_GRACE_MS / 1000)} s`,
     );
   } else if (isLive(s) && names.includes("deadline")) {
-    await failRun(d, `The run hit its time limit of ${Math.round(d.config.TIME_LIMIT_MS / 60_000)} minutes.`);
-  } else if (isLive(s) && names.includes("connect") && s.sandboxConnectedAt === null) {
     await failRun(
       d,
-      s.sandboxId === null
-        ? `The sandbox could not be started (nothing within ${Math.round(d.config.SANDBOX_CONNECT_MS / 1000)} s).`
-        : `The sandbox never connected (waited ${Math.round(d.config.SANDBOX_CONNECT_MS / 1000)} s after starting it).`,
+      `The run hit its time limit of ${Math.round(runTimeLimitMs(d.config, s.request) / 60_000)} minutes.`,
+    );
+  } else if (isLive(s) && names.includes("connect") && s.sandboxConnectedAt === null) {
+    // Whether the provider's answer was lost (a reset mid-spawn) or its sandbox never called back,
+    // nothing was heard from a sandbox: one message for both.
+    await failRun(
+      d,
+      `The sandbox never connected (nothing heard within ${Math.round(d.config.SANDBOX_CONNECT_MS / 1000)} s of asking for it).`,
     );
   } else if (isLive(s) && names.includes("silence")) {
     const quietFor = Math.round((d.now() - (s.lastSandboxContactAt ?? d.now())) / 1000);

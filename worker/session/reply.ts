@@ -1,5 +1,5 @@
 /**
- * A short answer in the thread where someone asked (a full queue, nothing to stop, a status). Never
+ * A short answer in the thread where someone asked (the conversation, or the review thread) (a full queue, nothing to stop, a status). Never
  * rejects: an answer GitHub refuses is logged, and the operation it answers has already happened.
  */
 import type { StartSessionRequest } from "../../src/core/start-session-request.js";
@@ -7,17 +7,20 @@ import type { SessionDeps } from "./session-deps.js";
 
 export async function reply(
   d: SessionDeps,
-  to: Pick<StartSessionRequest, "installationId" | "repo" | "issue">,
+  to: Pick<StartSessionRequest, "installationId" | "repo" | "issue" | "replyTo">,
   body: string,
 ): Promise<void> {
   try {
     const gh = await d.github(to.installationId);
-    await gh.rest.issues.createComment({
-      owner: to.repo.owner,
-      repo: to.repo.name,
-      issue_number: to.issue.number,
-      body,
-    });
+    const where = { owner: to.repo.owner, repo: to.repo.name };
+    if (to.replyTo.kind === "review_thread")
+      await gh.rest.pulls.createReplyForReviewComment({
+        ...where,
+        pull_number: to.issue.number,
+        comment_id: to.replyTo.commentId,
+        body,
+      });
+    else await gh.rest.issues.createComment({ ...where, issue_number: to.issue.number, body });
   } catch (error) {
     d.log("could not post a reply", { issue: to.issue.number, error: String(error) });
   }

@@ -6,6 +6,7 @@
 import { commitTitle } from "../../src/core/commit-title.js";
 import type { SandboxSpec } from "../../src/core/wire.js";
 import { gitIdentities } from "./git-identities.js";
+import { runTimeLimitMs } from "./session-branch.js";
 import type { SessionDeps } from "./session-deps.js";
 import type { SessionRecord } from "./session-record.js";
 
@@ -22,13 +23,28 @@ export function sandboxSpec(d: SessionDeps, s: SessionRecord, token: string): Sa
       name: req.repo.name,
       baseBranch: s.baseBranch,
       branch: s.branch,
+      ...startPoint(s),
     },
     prompt: req.prompt,
-    agent: "claude-code",
+    agent: req.options.agent ?? "claude-code",
+    ...(req.options.model ? { model: req.options.model } : {}),
     startSeq: d.store.maxSeq(),
     ...gitIdentities(d.config, req.requester),
     commitTitle: commitTitle(req.task, req.issue.number),
-    timeLimitMs: d.config.TIME_LIMIT_MS,
+    timeLimitMs: runTimeLimitMs(d.config, req),
     heartbeatMs: d.config.SANDBOX_HEARTBEAT_MS,
   };
+}
+
+/**
+ * Where the run starts when a pull request asked: the head commit pinned when the trigger was
+ * accepted, so a push to the PR after the request changes nothing the agent works on (and the push
+ * back is refused rather than overwrite it). A fork's head is fetched from the base repository's
+ * `refs/pull/<n>/head`, since the session never pushes to the fork and works on a branch of its own.
+ */
+function startPoint(s: SessionRecord): Pick<SandboxSpec["repo"], "startSha" | "startRef"> {
+  const pull = s.request.pull;
+  if (!pull) return {};
+  if (pull.isFork) return { startSha: pull.headSha, startRef: `refs/pull/${s.request.issue.number}/head` };
+  return pull.headRef === s.branch ? { startSha: pull.headSha } : {};
 }

@@ -43,11 +43,26 @@ export async function prepareCheckout(
   });
   const inRepo = { cwd: repoDir };
   const baseSha = await git(["rev-parse", "--verify", `refs/remotes/origin/${base}^{commit}`], inRepo);
-  const remoteBranchSha = await gitMaybe(
+  let remoteBranchSha = await gitMaybe(
     ["rev-parse", "--verify", "--quiet", `refs/remotes/origin/${branch}^{commit}`],
     inRepo,
   );
-  if (remoteBranchSha)
+  const { startSha, startRef } = spec.repo;
+  if (startSha && (remoteBranchSha === null || remoteBranchSha === startSha || startRef === undefined)) {
+    // A pull request asked: start at the head it had then. From a fork, that commit is fetched from
+    // the base repository's refs/pull/<n>/head (the fork itself is never touched).
+    if (startRef)
+      await git(["fetch", "--quiet", "--no-tags", "origin", startRef], { ...inRepo, token, signal });
+    const have = await gitMaybe(["cat-file", "-e", `${startSha}^{commit}`], inRepo);
+    if (have === null)
+      throw new Error(
+        `the pull request's head ${startSha.slice(0, 12)} is no longer in the repository (force-pushed?); ask again`,
+      );
+    await git(["checkout", "--quiet", "-B", branch, startSha], inRepo);
+    // The push is leased to the pinned head: if the branch moved since the request, it is refused
+    // instead of overwriting what was pushed.
+    if (remoteBranchSha !== null) remoteBranchSha = startSha;
+  } else if (remoteBranchSha)
     await git(["checkout", "--quiet", "-B", branch, `refs/remotes/origin/${branch}`], inRepo);
   else await git(["checkout", "--quiet", "-b", branch], inRepo);
   await git(["config", "user.name", spec.author.name], inRepo);

@@ -1,0 +1,156 @@
+/**
+ * What a request asks for reaches the run: flags and repository config (model, agent, base, draft,
+ * branch prefix, time limit), a pull request's pinned head, and the thread the answer goes to.
+ */
+import { describe, expect, it } from "vitest";
+import type { Event } from "../../src/core/wire.js";
+import { acceptRequest } from "../../worker/session/accept-request.js";
+import { onSandboxConnected, onSandboxEvents } from "../../worker/session/lifecycle.js";
+import type { SessionDeps } from "../../worker/session/session-deps.js";
+import { freshSession, inside, request } from "./session-harness.js";
+
+const URL = "http://understudy.test";
+const HEAD = "a".repeat(40);
+
+async function finish(d: SessionDeps, commitsAhead = 1) {
+  await onSandboxConnected(d, d.store.getSession()!.run);
+  const at = new Date().toISOString();
+  const batch: Event[] = [
+    {
+      seq: 1,
+      type: "push_complete",
+      at,
+      data: { branch: d.store.getSession()!.branch, sha: "b", commitsAhead, pushed: true },
+    },
+    { seq: 2, type: "execution_complete", at, data: { success: true, summary: "Done" } },
+  ];
+  const fresh = d.store.insertEvents(d.store.getSession()!.run, batch);
+  await onSandboxEvents(
+    d,
+    fresh.map((e) => e.event),
+  );
+}
+
+const pull = (over: Partial<{ isFork: boolean; headRef: string }> = {}) => ({
+  headSha: HEAD,
+  headRef: "feature/login",
+  headRepo: "acme/widgets",
+  baseRef: "develop",
+  isFork: false,
+  ...over,
+});
+
+describe("request options", () => {
+  it("carries model, agent, base, branch prefix, time limit and draft into the run", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d, r) => {
+      await acceptRequest(
+        d,
+        request(1, {
+          options: {
+            model: "claude-opus-4",
+            agent: "claude-code",
+            base: "release",
+            draft: true,
+            branchPrefix: "bot",
+            timeLimitMs: 60_000,
+          },
+        }),
+        URL,
+      );
+      const spec = r.spawned[0]!;
+      expect(spec.model).toBe("claude-opus-4");
+      expect(spec.agent).toBe("claude-code");
+      expect(spec.repo.baseBranch).toBe("release");
+      expect(spec.repo.branch).toBe("bot/12-add-a-greeting-file");
+      expect(spec.timeLimitMs).toBe(60_000);
+      await finish(d);
+      const create = r.github.find((c) => c.method === "pulls.create")!;
+      expect(create.params).toMatchObject({
+        draft: true,
+        base: "release",
+        head: "bot/12-add-a-greeting-file",
+      });
+    });
+  });
+
+  it("lets a request shorten the deployment's time limit, never lengthen it", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d, r) => {
+      await acceptRequest(d, request(1, { options: { timeLimitMs: 365 * 24 * 3_600_000 } }), URL);
+      expect(r.spawned[0]!.timeLimitMs).toBe(d.config.TIME_LIMIT_MS);
+    });
+  });
+});
+
+describe("pull requests the bot did not open", () => {
+  it("works on a same-repository PR's head branch from the pinned head, and opens no PR", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d, r) => {
+      await acceptRequest(
+        d,
+        request(1, { issue: { number: 40, title: "Login page", isPullRequest: true }, pull: pull() }),
+        URL,
+      );
+      const spec = r.spawned[0]!;
+      expect(spec.repo).toMatchObject({ branch: "feature/login", baseBranch: "develop", startSha: HEAD });
+      expect(spec.repo.startRef).toBeUndefined();
+      await finish(d);
+      expect(r.github.some((c) => c.method === "pulls.create")).toBe(false);
+      expect(d.store.getSession()!.status).toBe("completed");
+    });
+  });
+
+  it("never pushes to a fork: a branch of its own from refs/pull/<n>/head, and a PR from it", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d, r) => {
+      await acceptRequest(
+        d,
+        request(1, {
+          issue: { number: 41, title: "Fix typo", isPullRequest: true },
+          pull: pull({ isFork: true, headRef: "main" }),
+        }),
+        URL,
+      );
+      const spec = r.spawned[0]!;
+      expect(spec.repo).toMatchObject({
+        branch: "understudy/41-fix-typo",
+        baseBranch: "develop",
+        startSha: HEAD,
+        startRef: "refs/pull/41/head",
+      });
+      await finish(d);
+      expect(r.github.find((c) => c.method === "pulls.create")?.params).toMatchObject({
+        head: "understudy/41-fix-typo",
+        base: "develop",
+      });
+    });
+  });
+});
+
+describe("answers in a review thread", () => {
+  it("creates the run's status comment as a reply in the thread, and edits it there", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d, r) => {
+      await acceptRequest(
+        d,
+        request(1, {
+          issue: { number: 40, title: "Login page", isPullRequest: true },
+          pull: pull(),
+          replyTo: { kind: "review_thread", commentId: 777 },
+        }),
+        URL,
+      );
+      await finish(d);
+      const methods = r.github.map((c) => c.method);
+      expect(methods).not.toContain("issues.createComment");
+      expect(methods).not.toContain("issues.updateComment");
+      const created = r.github.filter((c) => c.method === "pulls.createReplyForReviewComment");
+      expect(created).toHaveLength(1);
+      expect(created[0]!.params).toMatchObject({ pull_number: 40, comment_id: 777 });
+      expect(r.github.filter((c) => c.method === "pulls.updateReviewComment").at(-1)?.params.body).toMatch(
+        /Done/,
+      );
+    });
+  });
+});
