@@ -181,6 +181,11 @@ export const SandboxSpec = z.object({
       .string()
       .regex(/^[0-9a-f]{40}$/)
       .optional(),
+    /**
+     * When the push to `branch` (someone else's pull request branch) is refused, push the work to
+     * this new branch of the session's own instead, so it is not lost.
+     */
+    fallbackBranch: z.string().min(1).optional(),
     /** Fetch `startSha` from this ref of the base repository (a fork's `refs/pull/<n>/head`). */
     startRef: z
       .string()

@@ -101,6 +101,50 @@ describe("pull requests the bot did not open", () => {
     });
   });
 
+  it("says where the work went when the PR's branch refused the push", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d, r) => {
+      await acceptRequest(
+        d,
+        request(1, { issue: { number: 40, title: "Login page", isPullRequest: true }, pull: pull() }),
+        URL,
+      );
+      expect(r.spawned[0]!.repo.fallbackBranch).toBe("understudy/40-login-page");
+      await onSandboxConnected(d, 1);
+      const at = new Date().toISOString();
+      const fresh = d.store.insertEvents(1, [
+        {
+          seq: 1,
+          type: "push_error",
+          at,
+          data: { branch: "feature/login", error: "Push failed: protected branch" },
+        },
+        {
+          seq: 2,
+          type: "push_complete",
+          at,
+          data: { branch: "understudy/40-login-page", sha: "c", commitsAhead: 1, pushed: true },
+        },
+        {
+          seq: 3,
+          type: "execution_complete",
+          at,
+          data: { success: false, error: "Push failed: protected branch" },
+        },
+      ]);
+      await onSandboxEvents(
+        d,
+        fresh.map((e) => e.event),
+      );
+      const s = d.store.getSession()!;
+      expect(s.status).toBe("failed");
+      expect(s.error).toMatch(/Pushing to `feature\/login` failed: Push failed: protected branch/);
+      expect(s.error).toMatch(/branch of its own instead, `understudy\/40-login-page`/);
+      expect(s.branchUrl).toContain("understudy/40-login-page");
+      expect(r.github.some((c) => c.method === "pulls.create")).toBe(false);
+    });
+  });
+
   it("never pushes to a fork: a branch of its own from refs/pull/<n>/head, and a PR from it", async () => {
     const stub = freshSession();
     await inside(stub, async (d, r) => {

@@ -241,7 +241,12 @@ async function finishNow(d: SessionDeps, s: SessionRecord): Promise<void> {
   const run = summarizeRun(d.store.events(s.run));
   const exec = run.agentResult;
   let error = exec?.success ? null : (exec?.error ?? "The agent did not finish successfully.");
-  if (run.pushError) error = `Pushing the branch failed: ${run.pushError.error}`;
+  if (run.pushError) {
+    error = `Pushing to \`${run.pushError.branch}\` failed: ${run.pushError.error}`;
+    const saved = run.pushComplete;
+    if (saved?.pushed && saved.branch !== run.pushError.branch)
+      error += ` The work was pushed to a branch of its own instead, \`${saved.branch}\`: open a pull request from it, or ask again once the branch accepts pushes.`;
+  }
   let pr = s.pr;
   if ((run.pushComplete?.commitsAhead ?? 0) > 0 && !s.originIsPullRequest && !pr) {
     try {

@@ -3,6 +3,7 @@
  * prompt, identities and limits, and a fresh capability token (the control plane keeps its hash).
  * No GitHub credential is in it: the bridge asks for a short-lived git token with `token`.
  */
+import { branchName } from "../../src/core/branch-name.js";
 import { commitTitle } from "../../src/core/commit-title.js";
 import type { SandboxSpec } from "../../src/core/wire.js";
 import { gitIdentities } from "./git-identities.js";
@@ -24,6 +25,7 @@ export function sandboxSpec(d: SessionDeps, s: SessionRecord, token: string): Sa
       baseBranch: s.baseBranch,
       branch: s.branch,
       ...startPoint(s),
+      ...fallback(d, s),
     },
     prompt: req.prompt,
     agent: req.options.agent ?? "claude-code",
@@ -47,4 +49,17 @@ function startPoint(s: SessionRecord): Pick<SandboxSpec["repo"], "startSha" | "s
   if (!pull) return {};
   if (pull.isFork) return { startSha: pull.headSha, startRef: `refs/pull/${s.request.issue.number}/head` };
   return pull.headRef === s.branch ? { startSha: pull.headSha } : {};
+}
+
+/** On someone else's pull request branch, a refused push goes to a branch of the session's own. */
+function fallback(d: SessionDeps, s: SessionRecord): Pick<SandboxSpec["repo"], "fallbackBranch"> {
+  if (!s.originIsPullRequest) return {};
+  const req = s.request;
+  return {
+    fallbackBranch: branchName(
+      req.options.branchPrefix ?? d.config.BRANCH_PREFIX,
+      req.issue.number,
+      req.issue.title,
+    ),
+  };
 }

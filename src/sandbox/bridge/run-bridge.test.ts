@@ -320,3 +320,35 @@ it("ends with execution_complete success:false when the control plane refuses a 
   expect(result).toMatchObject({ exitCode: 0, success: false });
   expect(result.error).toMatch(/git token.*HTTP 403/);
 });
+
+it("pushes the work to a branch of its own when someone else's branch refuses it", async () => {
+  const s = await setup();
+  // The pull request's branch exists and is protected: the remote refuses every push to it.
+  s.remote.git(["branch", "feature/login", "main"]);
+  const hook = join(s.remote.dir, "hooks", "pre-receive");
+  writeFileSync(
+    hook,
+    '#!/bin/sh\nwhile read old new ref; do [ "$ref" = refs/heads/feature/login ] && { echo "protected branch" >&2; exit 1; }; done\nexit 0\n',
+    {
+      mode: 0o755,
+    },
+  );
+  const spec = specFor(s, {
+    repo: { ...specFor(s).repo, branch: "feature/login", fallbackBranch: "understudy/40-login-page" },
+  });
+  const agent: Agent = async (opts) => {
+    writeFileSync(join(opts.cwd, "fix.txt"), "fixed\n");
+    return { success: true, summary: "Fix the login page", durationMs: 5, exitCode: 0 };
+  };
+  const result = await runBridge(spec, deps(s.root, agent));
+  // The run did not do what was asked (the PR's branch is unchanged), but nothing was lost.
+  expect(result).toMatchObject({ success: false, pushed: true });
+  expect(s.remote.git(["rev-parse", "feature/login"])).toBe(s.remote.git(["rev-parse", "main"]));
+  expect(s.remote.git(["show", "understudy/40-login-page:fix.txt"])).toBe("fixed");
+  const events = s.cp.events();
+  expect(events.find((e) => e.type === "push_error")?.data).toMatchObject({ branch: "feature/login" });
+  expect(events.find((e) => e.type === "push_complete")?.data).toMatchObject({
+    branch: "understudy/40-login-page",
+    pushed: true,
+  });
+});

@@ -269,6 +269,20 @@ async function commitAndPush(
   } catch (err) {
     const error = `Push failed: ${message(err)}`;
     emit({ type: "push_error", data: { branch, error } });
+    // Someone else's branch refused the push (protected, or moved since the request): the work goes
+    // to a branch of the session's own, so it is not lost with the sandbox.
+    const fallback = spec.repo.fallbackBranch;
+    if (
+      fallback &&
+      fallback !== branch &&
+      (await pushFallback(spec, deps, checkout, commit.headSha, fallback))
+    ) {
+      emit({
+        type: "push_complete",
+        data: { branch: fallback, sha: commit.headSha, commitsAhead: commit.commitsAhead, pushed: true },
+      });
+      return { pushed: true, ok: false, error };
+    }
     return { pushed: false, ok: false, error };
   }
   emit({
@@ -276,6 +290,35 @@ async function commitAndPush(
     data: { branch, sha: commit.headSha, commitsAhead: commit.commitsAhead, pushed: true },
   });
   return { pushed: true, ok: true };
+}
+
+/** Pushes the run's commit to a new branch (it must not exist yet); false when that fails too. */
+async function pushFallback(
+  spec: SandboxSpec,
+  deps: BridgeDeps,
+  checkout: Checkout,
+  headSha: string,
+  branch: string,
+): Promise<boolean> {
+  try {
+    const { token } = await fetchGitToken({
+      controlUrl: spec.controlUrl,
+      sessionId: spec.sessionId,
+      sandboxToken: spec.token,
+    });
+    await pushBranch({
+      repoDir: checkout.repoDir,
+      scratchDir: deps.workDir,
+      cloneUrl: spec.repo.cloneUrl,
+      branch,
+      headSha,
+      expectedRemoteSha: null,
+      token,
+    });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The short body of the bridge's own commit: the agent's summary, or why the run ended early. */
