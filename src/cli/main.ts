@@ -3,9 +3,13 @@
  */
 import { runDemo } from "./run-demo.js";
 import { runSessionCommand } from "./run-session-command.js";
+import { runSetup } from "./run-setup.js";
 import { runStart } from "./run-start.js";
+import { projectRoot } from "./start-control-plane.js";
 
 const USAGE = `usage: understudy <command>
+  setup [--org <name>] [--webhook-url <url>] [--force]
+                  register the GitHub App of app.yml (GitHub's manifest flow) and write .dev.vars
   start           run the control plane (workerd) and the local sandbox host on 127.0.0.1
   demo [--keep]   run the whole flow offline: webhook → agent → branch → pull request
                   --keep leaves the stack running so the transcript can be opened in a browser
@@ -39,6 +43,15 @@ async function main(argv: string[]): Promise<number> {
     });
     (result.code === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
     return result.code;
+  }
+  if (command === "setup") {
+    return runSetup({
+      argv: rest,
+      dir: projectRoot,
+      env: process.env,
+      say: (line) => process.stdout.write(`${line}\n`),
+      interrupted: waitForSignal(),
+    });
   }
   if (command === "start") {
     const stack = await runStart();

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { startSandboxHost } from "../sandbox/host/start-sandbox-host.js";
+import { startWebhookProxy } from "./setup/start-webhook-proxy.js";
 import { projectRoot, startControlPlane } from "./start-control-plane.js";
 
 /** Reads KEY=VALUE lines (the format wrangler uses for .dev.vars). */
@@ -72,21 +73,27 @@ export async function runStart(
   say(
     `  sandbox host             ${host.url}   sandboxes under ${path.relative(process.cwd(), sandboxRoot)}`,
   );
+  // GitHub cannot reach 127.0.0.1: a smee.io channel (set by `npm run setup`) relays its deliveries.
+  const proxyUrl = pick("WEBHOOK_PROXY_URL");
+  if (proxyUrl) say(`  webhook relay (smee)     ${proxyUrl} → ${controlPlane.url}/api/github/webhooks`);
+  const proxy = proxyUrl
+    ? startWebhookProxy({ source: proxyUrl, target: `${controlPlane.url}/api/github/webhooks`, say })
+    : undefined;
   if (missing.length > 0) {
     say("");
     say(`No GitHub App is connected yet (missing ${missing.join(", ")}). To connect one:`);
+    say("  1. npm run setup registers one from app.yml through GitHub's manifest flow and writes .dev.vars");
+    say("     (set WEBHOOK_PROXY_URL to a smee.io channel first, or pass --webhook-url).");
     say(
-      "  1. Create a GitHub App with the permissions and events in app.yml (Settings → Developer settings →",
+      "  2. Add ANTHROPIC_API_KEY to .dev.vars and install the App on a repository (setup prints the link).",
     );
-    say("     GitHub Apps → New), webhook URL = a public URL forwarding to the address above.");
-    say("  2. Put its settings in .dev.vars (see .dev.vars.example): APP_ID, PRIVATE_KEY (PKCS#8:");
-    say("     openssl pkcs8 -topk8 -nocrypt -in app.pem), WEBHOOK_SECRET, APP_SLUG, ANTHROPIC_API_KEY.");
     say("  3. Run npm start again. Until then webhooks are refused (fail closed).");
     say("To see the whole flow offline right now: npm run demo");
   }
   say("Stop with Ctrl-C.");
   return {
     async close() {
+      await proxy?.stop();
       await controlPlane.dispose();
       await host.close();
     },

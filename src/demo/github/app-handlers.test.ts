@@ -99,6 +99,10 @@ describe("token scoping", () => {
       (await t.call("POST", path, `Bearer ${t.jwt()}`, { permissions: { administration: "write" } })).status,
     ).toBe(422);
     expect((await t.call("POST", path, `Bearer ${t.jwt()}`, { repositories: "hello" })).status).toBe(422);
+    // Malformed on purpose, so also not a request GitHub documents: recorded, then cleared.
+    expect(t.gh.undocumented.splice(0)).toEqual([
+      expect.stringContaining('body field "repositories" is a string, not an array'),
+    ]);
     expect(
       (await t.call("POST", "/app/installations/999999/access_tokens", `Bearer ${t.jwt()}`)).status,
     ).toBe(404);

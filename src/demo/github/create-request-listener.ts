@@ -1,9 +1,11 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { getResponse, type RequestHandler } from "msw";
+import { checkOpenApiConformance } from "./check-openapi-conformance.js";
 import { githubError } from "./github-error.js";
 import type { LogEntry } from "./github-stand-in.js";
 import { takeFault } from "./injected-fault.js";
 import { now } from "./now.js";
+import type { OpenApiIndex } from "./openapi-index.js";
 import { readRequestBody } from "./read-request-body.js";
 import { GIT_PATH, serveGitHttp } from "./serve-git-http.js";
 import type { StandInContext } from "./stand-in-context.js";
@@ -21,12 +23,16 @@ const HOP_BY_HOP = new Set([
 /**
  * The HTTP front door: git smart-HTTP paths go to git http-backend, `/api/v3/...` goes through the
  * msw handlers, and anything no handler answers is a 404 recorded in `unhandled` (as is a handler
- * that throws, answered 500).
+ * that throws, answered 500). Every `/api/v3/...` request is also checked against GitHub's OpenAPI
+ * description and, when GitHub does not document it, recorded in `undocumented`; it is still
+ * answered as usual, so one stray field does not cascade into unrelated failures. Git over HTTP and
+ * anything outside `/api/v3` (where stand-in-only endpoints belong) are not REST and not checked.
  */
 export function createRequestListener(
   ctx: StandInContext,
   handlers: RequestHandler[],
-  record: { log: LogEntry[]; unhandled: string[] },
+  record: { log: LogEntry[]; unhandled: string[]; undocumented: string[] },
+  openApi: OpenApiIndex,
 ): RequestListener {
   let requestCount = 0;
   const handle = async (req: IncomingMessage, res: ServerResponse, entry: LogEntry): Promise<number> => {
@@ -40,11 +46,14 @@ export function createRequestListener(
       if (HOP_BY_HOP.has(name) || value === undefined) continue;
       headers.set(name, Array.isArray(value) ? value.join(", ") : value);
     }
-    if (raw.length > 0 && /json/i.test(headers.get("content-type") ?? "json")) {
+    const text = raw.length > 0 ? raw.toString("utf8") : undefined;
+    let json: { value: unknown } | undefined;
+    if (text !== undefined && /json/i.test(headers.get("content-type") ?? "json")) {
       try {
-        entry.body = JSON.parse(raw.toString("utf8"));
+        json = { value: JSON.parse(text) };
+        entry.body = json.value;
       } catch {
-        entry.body = raw.toString("utf8");
+        entry.body = text;
       }
     }
     const request = new Request(url, {
@@ -53,6 +62,19 @@ export function createRequestListener(
       ...(raw.length > 0 && method !== "GET" && method !== "HEAD" ? { body: new Uint8Array(raw) } : {}),
     });
     const isApi = url.pathname === "/api/v3" || url.pathname.startsWith("/api/v3/");
+    if (isApi) {
+      const contentType = headers.get("content-type");
+      const problems = checkOpenApiConformance(openApi, {
+        method,
+        path: url.pathname.slice("/api/v3".length) || "/",
+        query: url.searchParams,
+        ...(json ? { body: json.value } : text !== undefined ? { bodyText: text } : {}),
+        ...(contentType ? { contentType } : {}),
+      });
+      if (problems.length > 0) {
+        record.undocumented.push(`${method} ${url.pathname}${url.search}: ${problems.join("; ")}`);
+      }
+    }
     const fault = isApi ? takeFault(ctx.faults, method, url.pathname.slice("/api/v3".length)) : undefined;
     let response = fault
       ? githubError(fault.status, fault.message ?? "injected failure", { headers: fault.headers ?? {} })

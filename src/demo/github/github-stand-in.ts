@@ -1,4 +1,5 @@
 import type { EventEmitter } from "node:events";
+import type { AppManifests } from "./create-app-manifests.js";
 import type { InjectedFault } from "./injected-fault.js";
 import type { TokenRequest } from "./issue-installation-token.js";
 import type { StandInEvents } from "./stand-in-context.js";
@@ -42,7 +43,15 @@ export type GitHubStandIn = {
    * (answered 500). Tests assert it is empty, like msw's onUnhandledRequest: "error".
    */
   unhandled: string[];
+  /**
+   * "METHOD /path?query: problems" of every API request GitHub's OpenAPI description does not
+   * document (unknown path or method, undocumented query parameter or body field, missing required
+   * field, wrong type). Such requests are still answered. Tests assert it is empty next to `unhandled`.
+   */
+  undocumented: string[];
   events: EventEmitter<StandInEvents>;
+  /** The App-manifest flow: `complete(manifest)` mints the code GitHub's redirect would carry. */
+  appManifests: AppManifests;
 
   createInstallation(opts: { account: string; permissions?: AppPermissions }): StandInInstallation;
   createRepo(opts: {

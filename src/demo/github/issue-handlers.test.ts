@@ -42,6 +42,10 @@ describe("issues, comments and reactions", () => {
       content: "thumbs",
     });
     expect(bad.status).toBe(422);
+    // Malformed on purpose, so also not a request GitHub documents: recorded, then cleared.
+    expect(t.gh.undocumented.splice(0)).toEqual([
+      expect.stringContaining('body field "content" is "thumbs"'),
+    ]);
     expect(
       (await t.call("POST", `/repos/octo/hello/issues/comments/999999/reactions`, auth, { content: "eyes" }))
         .status,
@@ -109,5 +113,10 @@ describe("issues, comments and reactions", () => {
       body: "{",
     });
     expect(parse.status).toBe(400);
+    // Malformed on purpose, so also not a request GitHub documents: recorded, then cleared.
+    expect(t.gh.undocumented.splice(0)).toEqual([
+      "POST /api/v3/repos/octo/hello/issues/1/comments: issues/create-comment: the body is not valid JSON",
+      "POST /api/v3/repos/octo/hello/issues/1/comments: issues/create-comment: the body is not valid JSON",
+    ]);
   });
 });

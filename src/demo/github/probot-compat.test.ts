@@ -63,5 +63,6 @@ it("serves Probot's App auth, installation auth, config() and REST calls", async
   });
   expect(all).toHaveLength(1);
   expect(gh.unhandled).toEqual([]);
+  expect(gh.undocumented).toEqual([]);
   expect(gh.state.tokens).toHaveLength(1);
 });

@@ -46,6 +46,10 @@ describe("pull requests", () => {
       422,
     );
     expect((await t.call("POST", "/repos/octo/hello/pulls", auth, { head: "x" })).status).toBe(422);
+    // Malformed on purpose, so also not a request GitHub documents: recorded, then cleared.
+    expect(t.gh.undocumented.splice(0)).toEqual([
+      'POST /api/v3/repos/octo/hello/pulls: pulls/create: required body field "base" is missing',
+    ]);
 
     const listed = await t.call("GET", "/repos/octo/hello/pulls?head=octo:understudy/1-fix&state=open", auth);
     expect(listed.json.map((p: { number: number }) => p.number)).toEqual([created.json.number]);

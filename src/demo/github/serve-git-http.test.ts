@@ -26,6 +26,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   expect(gh.unhandled).toEqual([]);
+  expect(gh.undocumented).toEqual([]);
   await gh.close();
   await rm(work, { recursive: true, force: true });
 });

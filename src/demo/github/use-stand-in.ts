@@ -21,7 +21,8 @@ export type StandInFixture = {
 
 /**
  * Test fixture: a stand-in per test with installation "octo" holding `octo/hello` (README.md) and
- * `octo/other` (.github/understudy.yml); every test ends asserting no request went unhandled.
+ * `octo/other` (.github/understudy.yml); every test ends asserting no request went unhandled or
+ * undocumented.
  */
 export function useStandIn(): StandInFixture {
   const f = {} as StandInFixture;
@@ -44,6 +45,7 @@ export function useStandIn(): StandInFixture {
   });
   afterEach(async () => {
     expect(f.gh.unhandled).toEqual([]);
+    expect(f.gh.undocumented).toEqual([]);
     await f.gh.close();
   });
   f.jwt = () => signAppJwt({ appId: f.gh.app.id, privateKeyPkcs8: f.gh.app.privateKeyPkcs8 });
