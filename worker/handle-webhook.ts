@@ -1,15 +1,18 @@
 /**
  * POST /api/github/webhooks: verify, parse, hand off, answer. The signature check fails closed (no
  * secret configured → refuse) and uses the Octokit library's constant-time verify. A delivery that can
- * trigger is claimed in the delivery ledger (once per X-GitHub-Delivery, across all sessions) and
- * stored in its session's Durable Object, which deduplicates by trigger and does the rest in its own
- * request (asked for in waitUntil) or its alarm: nothing that matters depends on this request.
+ * trigger (src/github/classify-webhook.ts: a new comment, issue, label, review comment or review that
+ * may call the bot) is claimed in the delivery ledger (once per X-GitHub-Delivery, across all
+ * sessions) and stored in its session's Durable Object, which deduplicates by trigger and does the
+ * rest in its own request (asked for in waitUntil) or its alarm: nothing that matters depends on this
+ * request. Installation events start nothing and are answered with what they said.
  */
 import { verify } from "@octokit/webhooks-methods";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { redactDeep } from "../src/core/redact.js";
 import { classifyWebhook } from "../src/github/classify-webhook.js";
+import { installationEvent } from "../src/github/installation-event.js";
 import { parseConfig } from "./config.js";
 import { ledgerFor } from "./delivery-ledger.js";
 import type { Env } from "./env.js";
@@ -20,7 +23,11 @@ const SIGNATURE = /^sha256=[0-9a-f]{64}$/;
 /** GitHub caps webhook payloads at 25 MB and does not deliver larger ones. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
 
-/** The parts of a payload the session's handlers read; the rest is not stored. */
+/**
+ * The parts of a payload the session's handlers read; the rest is not stored. `pull_request` is the
+ * pull request of review events (head and base as they were then), `review` a review's summary,
+ * `label` the label an `issues.labeled` added.
+ */
 const KEPT_FIELDS = [
   "action",
   "comment",
@@ -63,6 +70,11 @@ export async function handleWebhook(c: Context<{ Bindings: Env }>): Promise<Resp
   }
 
   const config = parseConfig(c.env);
+  const installation = installationEvent(name, payload);
+  if (installation) {
+    console.log(JSON.stringify({ msg: `${name}.${installation.action}`, delivery: id, ...installation }));
+    return c.json({ ignored: `${name} events start nothing`, [name]: installation, delivery: id }, 200);
+  }
   const decision = classifyWebhook(name, payload, config.APP_SLUG);
   if (!decision.accepted) return c.json({ ignored: decision.reason, delivery: id }, 200);
   const ledger = ledgerFor(c.env, id);
@@ -71,7 +83,9 @@ export async function handleWebhook(c: Context<{ Bindings: Env }>): Promise<Resp
   const threadKey = decision.trigger.sessionKey;
   let sessionKey: string;
   try {
-    sessionKey = (await linksFor(c.env, threadKey).resolve(threadKey)) ?? threadKey;
+    sessionKey = decision.trigger.onPullRequest
+      ? ((await linksFor(c.env, threadKey).resolve(threadKey)) ?? threadKey)
+      : threadKey;
   } catch (error) {
     await ledger.release(id).catch(() => {});
     console.error(
@@ -103,7 +117,13 @@ export async function handleWebhook(c: Context<{ Bindings: Env }>): Promise<Resp
     throw new HTTPException(503, { message: "could not store the delivery; redeliver it" });
   }
   if (outcome === "duplicate") {
-    return c.json({ duplicate: "this comment was already received in another delivery", delivery: id }, 200);
+    return c.json(
+      {
+        duplicate: `this trigger (${decision.trigger.key}) was already received in another delivery`,
+        delivery: id,
+      },
+      200,
+    );
   }
   // Stored: GitHub can have its answer. The handling runs in the object's own request; should this
   // one be cut short, the object's alarm handles the delivery instead.

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { parseMention } from "./parse-mention.js";
+import { callsSomeone, parseMention } from "./parse-mention.js";
 
 describe("parseMention", () => {
   it("takes the text after a leading mention as the task", () => {
     expect(parseMention("@understudy add a CONTRIBUTING.md", "understudy")).toEqual({
       task: "add a CONTRIBUTING.md",
       form: "mention",
+      rest: "add a CONTRIBUTING.md",
     });
   });
 
@@ -19,11 +20,12 @@ describe("parseMention", () => {
     expect(parseMention("/understudy address the review comments", "understudy")).toEqual({
       task: "address the review comments",
       form: "slash",
+      rest: "address the review comments",
     });
   });
 
   it("returns an empty task for a bare mention", () => {
-    expect(parseMention("@understudy", "understudy")).toEqual({ task: "", form: "mention" });
+    expect(parseMention("@understudy", "understudy")).toEqual({ task: "", form: "mention", rest: "" });
   });
 
   it.each([
@@ -47,5 +49,29 @@ describe("parseMention", () => {
   it("keeps code blocks that belong to the task", () => {
     const m = parseMention("@understudy make this pass:\n```\nnpm test\n```", "understudy");
     expect(m?.task).toBe("make this pass:\n```\nnpm test\n```");
+  });
+
+  it("gives what follows the call on its line, for the command word", () => {
+    expect(parseMention("Thanks! @understudy, stop.\nsecond line", "understudy")?.rest).toBe("stop.");
+    expect(parseMention("intro\n/understudy status\nmore", "understudy")?.rest).toBe("status");
+  });
+
+  it("keeps offsets right when code precedes the call", () => {
+    const m = parseMention("see `x`\n```\ncode\n```\n@understudy retry", "understudy");
+    expect(m?.rest).toBe("retry");
+  });
+});
+
+describe("callsSomeone", () => {
+  it.each([
+    ["a mention of any handle", "@someone-else fix it", true],
+    ["a slash at a line start", "notes\n/helper go", true],
+    ["plain prose", "looks good to me", false],
+    ["an e-mail address", "mail ops@example.com", false],
+    ["a mention in code", "run `@understudy fix`", false],
+    ["a mention in a quote", "> @understudy fix", false],
+    ["a mention in an HTML comment", "<!-- @understudy -->", false],
+  ])("%s → %s", (_name, body, expected) => {
+    expect(callsSomeone(body)).toBe(expected);
   });
 });

@@ -6,42 +6,68 @@
 import { stripHidden } from "./strip-hidden.js";
 
 export type Mention = {
-  /** The instruction with the mention removed; empty when the comment only says the handle. */
+  /** The instruction with the call removed; empty when the comment only says the handle. */
   task: string;
   form: "mention" | "slash";
+  /**
+   * What follows the (first) call on its line, trimmed: where a command word is looked for, so that
+   * `Thanks! @understudy stop` is the command `stop`.
+   */
+  rest: string;
 };
 
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** Fenced code blocks (closed, or running to the end) and inline code spans. */
+export const FENCED_CODE = /^(```|~~~)[^\n]*\n[\s\S]*?(?:^\1[^\n]*$|(?![\s\S]))/gm;
+export const INLINE_CODE = /`[^`\n]*`/g;
+const QUOTED = /^[ \t]*>.*$/gm;
 
-/** Blanks out fenced code, inline code and quoted lines, keeping the rest of the text as it is. */
-function visibleProse(body: string): string {
-  return body
-    .replace(/^(```|~~~)[^\n]*\n[\s\S]*?(?:^\1[^\n]*$|(?![\s\S]))/gm, "")
-    .replace(/`[^`\n]*`/g, "")
-    .replace(/^[ \t]*>.*$/gm, "");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** Same length, newlines kept: offsets in the blanked text are offsets in the original. */
+const blank = (s: string) => s.replace(/[^\n]/g, " ");
+
+/** Blanks out fenced code, inline code and quoted lines, keeping every offset of the text. */
+export function visibleProse(text: string): string {
+  return text.replace(FENCED_CODE, blank).replace(INLINE_CODE, blank).replace(QUOTED, blank);
 }
+
+/** Not part of an e-mail address, a path or a longer handle (`@understudy-bot`). */
+const mentionOf = (h: string, flags: string) => new RegExp(`(?<![\\w.@/-])@${h}(?![\\w-])`, flags);
+const slashOf = (h: string, flags: string) => new RegExp(`^[ \\t]*/${h}(?![\\w-])`, flags);
 
 export function parseMention(body: string, handle: string): Mention | null {
   const text = stripHidden(body);
   const prose = visibleProse(text);
   const h = escapeRegExp(handle);
-  const slash = new RegExp(`^[ \\t]*/${h}(?![\\w-])`, "im");
-  // Not part of an e-mail address or a longer handle (`@understudy-bot`).
-  const mention = new RegExp(`(?<![\\w.@/-])@${h}(?![\\w-])`, "i");
-  const form = slash.test(prose) ? "slash" : mention.test(prose) ? "mention" : null;
-  if (!form) return null;
+  const call = slashOf(h, "im").exec(prose) ?? mentionOf(h, "i").exec(prose);
+  if (!call) return null;
+  const form = call[0].trimStart().startsWith("/") ? "slash" : "mention";
+  const end = call.index + call[0].length;
+  const lineEnd = text.indexOf("\n", end);
+  const rest = text
+    .slice(end, lineEnd === -1 ? undefined : lineEnd)
+    .replace(/^[ \t,:]+/, "")
+    .trim();
   const strip = new RegExp(
     form === "slash" ? `^[ \\t]*/${h}(?![\\w-])[ \\t]*` : `(?<![\\w.@/-])@${h}(?![\\w-])[ \\t,:]*`,
     "gim",
   );
-  const task = visibleProseWithoutQuotes(text)
+  const task = withoutQuotes(text)
     .replace(strip, "")
     .replace(/\n{3,}/g, "\n\n")
     .trim();
-  return { task, form };
+  return { task, form, rest };
+}
+
+/**
+ * Whether the text calls anyone at all (`@someone` in prose, `/something` at the start of a line):
+ * the Worker's cheap filter, which cannot know a repository's own handle (`handle:` in its config).
+ */
+export function callsSomeone(body: string): boolean {
+  const prose = visibleProse(stripHidden(body));
+  return /(?<![\w.@/-])@[A-Za-z0-9][A-Za-z0-9-]*/.test(prose) || /^[ \t]*\/[A-Za-z0-9][\w-]*/m.test(prose);
 }
 
 /** The task keeps code blocks (they are often the point) but not quoted replies. */
-function visibleProseWithoutQuotes(text: string): string {
+function withoutQuotes(text: string): string {
   return text.replace(/^[ \t]*>.*(?:\n|$)/gm, "");
 }

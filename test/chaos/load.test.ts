@@ -252,7 +252,10 @@ const botReplies = (stack: Stack, plan: Plan) =>
  * there for 3 s (a late duplicate shows itself), or stop changing for 10 s; never past `timeoutMs`.
  */
 async function settleEffects(stack: Stack, plan: Plan, timeoutMs: number): Promise<void> {
-  const expected = plan.comments.length + plan.comments.filter((c) => c.writer).length;
+  // A help reply and a 👀 per writer's comment; one polite reply per thread a stranger asked in.
+  const writers = plan.comments.filter((c) => c.writer).length;
+  const strangerThreads = new Set(plan.comments.filter((c) => !c.writer).map((c) => c.issueNumber)).size;
+  const expected = 2 * writers + strangerThreads;
   const count = () => botReplies(stack, plan) + stack.github.state.reactions.length;
   const deadline = performance.now() + timeoutMs;
   let last = -1;
@@ -282,7 +285,8 @@ function checkEffects(stack: Stack, plan: Plan): { lost: number; letIn: number; 
     const polite = replies.filter((r) => r.body.includes("@stranger") && /write access/.test(r.body)).length;
     const help = replies.length - polite;
     const writers = comments.filter((c) => c.writer).length;
-    const strangers = comments.length - writers;
+    // People without write access are answered once per thread, however often they ask.
+    const strangers = comments.some((c) => !c.writer) ? 1 : 0;
     for (const [got, want, what] of [
       [help, writers, "help replies to writers"],
       [polite, strangers, "polite replies to users without write access"],

@@ -82,6 +82,7 @@ describe("comment to pull request", () => {
     // The agent never saw a GitHub credential, and nothing undocumented was asked of GitHub.
     for (const r of stack.model.requests) expect(JSON.stringify(r.body ?? "")).not.toMatch(/ghs_/);
     expect(github.unhandled).toEqual([]);
+    expect(github.undocumented).toEqual([]);
     expect(stack.model.unexpected).toEqual([]);
   });
 });

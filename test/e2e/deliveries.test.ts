@@ -52,6 +52,7 @@ describe("deliveries", () => {
     for (const issueNumber of issues)
       expect(heads.some((h) => h.startsWith(`understudy/${issueNumber}-`))).toBe(true);
     expect(stack.github.unhandled).toEqual([]);
+    expect(stack.github.undocumented).toEqual([]);
   }, 240_000);
 
   it("starts one run for a comment delivered three times at once and replayed under a new delivery id", async () => {
@@ -86,6 +87,34 @@ describe("deliveries", () => {
     expect(botCommentsOn(issueNumber)).toHaveLength(1);
     expect(stack.host.sandboxes.size).toBe(sandboxesBefore + 1);
     expect(github.state.reactions.filter((r) => r.commentId === comment.id)).toHaveLength(1);
+  }, 180_000);
+
+  it("starts one run for a label delivered three times at once and replayed under a new delivery id", async () => {
+    const { github, owner, repo } = stack;
+    const issueNumber = stack.createIssue("Explain how to run the tests", "Asked by a label, not a comment.");
+    const payload = github.webhookPayload("issues.labeled", {
+      owner,
+      repo,
+      issueNumber,
+      label: "understudy",
+      sender: owner,
+    });
+    const id = crypto.randomUUID();
+    const deliver = (deliveryId: string) =>
+      deliverWebhook(url(), { name: "issues", id: deliveryId, payload, secret: stack.webhookSecret });
+    const sandboxesBefore = stack.host.sandboxes.size;
+
+    const concurrent = await Promise.all([deliver(id), deliver(id), deliver(id)]);
+    expect(concurrent.map((r) => r.status).sort()).toEqual([200, 200, 202]);
+    const replay = await deliver(crypto.randomUUID());
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toMatchObject({ duplicate: expect.stringMatching(/already received/) });
+
+    await waitFor("the run to finish", () => isFinal(botCommentsOn(issueNumber)[0]?.body), 120_000);
+    expect(botCommentsOn(issueNumber)).toHaveLength(1);
+    expect(stack.host.sandboxes.size).toBe(sandboxesBefore + 1);
+    const issueId = github.state.issues.find((i) => i.number === issueNumber)!.id;
+    expect(github.state.reactions.filter((r) => r.commentId === issueId)).toHaveLength(1);
   }, 180_000);
 
   it("does not process a delivery id again when it comes back with another issue's body", async () => {

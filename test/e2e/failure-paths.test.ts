@@ -30,6 +30,7 @@ describe("failure paths", () => {
     expect(comment.body).not.toMatch(/Working…/);
     expect(stack.github.state.pulls).toEqual([]);
     expect(stack.github.unhandled).toEqual([]);
+    expect(stack.github.undocumented).toEqual([]);
   });
 
   it("fails the run with a clear comment when the sandbox host is unreachable", async () => {

@@ -116,6 +116,7 @@ describe("sessions: queue, continuity, stop", { timeout: RUNS_TIMEOUT_MS }, () =
     const html = await (await fetch(transcript!)).text();
     for (const f of ["first.txt", "second.txt", "third.txt"]) expect(html).toContain(f);
     expect(github.unhandled).toEqual([]);
+    expect(github.undocumented).toEqual([]);
   });
 
   it("stops a run: partial work on the branch, a cancelled comment naming who, the queue cleared", async () => {

@@ -73,13 +73,18 @@ describe("webhook guards", () => {
   });
 
   it("ignores comments by bots and comments without the mention, saying why", async () => {
+    // A bot's call reaches its session, which reads the config (`allowed_bots` may list it) and
+    // stays silent: reads only (a token, the App's slug, the config), no write.
     const bot = await stack.comment("@understudy do it", { user: "helper-bot[bot]" });
-    expect(bot.response.status).toBe(200);
-    expect(await bot.response.json()).toMatchObject({ ignored: "comments by bots never trigger" });
+    expect(bot.response.status).toBe(202);
     const plain = await stack.comment("looks good to me");
     expect(plain.response.status).toBe(200);
     expect(await plain.response.json()).toMatchObject({ ignored: "comment does not mention @understudy" });
-    expect(apiCalls()).toEqual([]);
+    await waitFor("the bot's delivery to be read", () =>
+      apiCalls().some((l) => l.path.includes("/contents/")),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(apiCalls().filter((l) => l.method !== "GET" && !l.path.endsWith("/access_tokens"))).toEqual([]);
     expect(stack.host.sandboxes.size).toBe(0);
   });
 
@@ -95,5 +100,6 @@ describe("webhook guards", () => {
     expect(stack.github.state.reactions.filter((r) => r.commentId === commentId)).toEqual([]);
     expect(stack.host.sandboxes.size).toBe(0);
     expect(stack.github.unhandled).toEqual([]);
+    expect(stack.github.undocumented).toEqual([]);
   });
 });

@@ -97,7 +97,8 @@ export class SessionDO extends DurableObject<Env> {
       store.migrate();
       await github.probot.load(
         understudyApp({
-          handle: config.APP_SLUG,
+          // Once per session: a refusal is answered once per thread (src/github/accept-trigger.ts).
+          noticeOnce: async (key) => store.noticeOnce(key, Date.now()),
           startSession: async (request) => {
             await acceptRequest(deps, request, publicUrlOf(request.deliveryId));
           },

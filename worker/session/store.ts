@@ -7,7 +7,7 @@ import { StartSessionRequest } from "../../src/core/start-session-request.js";
 import { Event, type EventInput } from "../../src/core/wire.js";
 import { SessionRecord } from "./session-record.js";
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 export type StoreHooks = {
   /** Called with every event once it is stored (not for a resent duplicate): live subscribers. */
@@ -82,6 +82,10 @@ export class SessionStore {
         CREATE INDEX IF NOT EXISTS events_run_id ON events (run, id);
         DROP TABLE IF EXISTS deliveries;
       `);
+    }
+    if (version < 4) {
+      // Answers given once per session (thread), by key: the refusal to someone who may not ask.
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS notices (key TEXT PRIMARY KEY, at INTEGER NOT NULL)`);
     }
     this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)`, String(SCHEMA_VERSION));
   }
@@ -290,6 +294,11 @@ export class SessionStore {
 
   markCommand(deliveryId: string): void {
     this.sql.exec(`INSERT OR IGNORE INTO commands (delivery_id, at) VALUES (?, ?)`, deliveryId, Date.now());
+  }
+
+  /** True the first time `key` is noted in this session, false ever after. */
+  noticeOnce(key: string, now: number): boolean {
+    return this.sql.exec(`INSERT OR IGNORE INTO notices (key, at) VALUES (?, ?)`, key, now).rowsWritten > 0;
   }
 
   /** Requests waiting for a run, oldest first. */

@@ -7,12 +7,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { appHandlers } from "./app-handlers.js";
+import { appManifestHandlers } from "./app-manifest-handlers.js";
+import { createAppManifests } from "./create-app-manifests.js";
 import { createRequestListener } from "./create-request-listener.js";
 import { createSeeders } from "./create-seeders.js";
 import { ensureUser } from "./ensure-user.js";
 import { findRepo } from "./find-repo.js";
 import type { GitHubStandIn, LogEntry } from "./github-stand-in.js";
 import { issueHandlers } from "./issue-handlers.js";
+import { loadOpenApiIndex } from "./load-openapi-index.js";
 import { now } from "./now.js";
 import { pullHandlers } from "./pull-handlers.js";
 import { repoHandlers } from "./repo-handlers.js";
@@ -20,6 +23,7 @@ import { runGit } from "./run-git.js";
 import type { StandInContext, StandInEvents } from "./stand-in-context.js";
 import type { AppPermissions } from "./stand-in-state.js";
 import { createStandInState } from "./stand-in-state.js";
+import { triggerHandlers } from "./trigger-handlers.js";
 import { buildWebhookPayload } from "./webhook-payload.js";
 
 export type { GitHubStandIn, LogEntry } from "./github-stand-in.js";
@@ -41,11 +45,16 @@ const DEFAULT_PERMISSIONS: AppPermissions = {
 export async function startGitHubStandIn(
   opts: { appId?: number; slug?: string; permissions?: AppPermissions } = {},
 ): Promise<GitHubStandIn> {
-  const { publicKey, privateKey } = await promisify(generateKeyPair)("rsa", {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: "spki", format: "pem" },
-    privateKeyEncoding: { type: "pkcs8", format: "pem" },
-  });
+  // GitHub's OpenAPI description is indexed (once per process) while the key is generated off-thread,
+  // and before the first request, so no request waits on it.
+  const [{ publicKey, privateKey }, openApi] = await Promise.all([
+    promisify(generateKeyPair)("rsa", {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: "spki", format: "pem" },
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    }),
+    loadOpenApiIndex(),
+  ]);
   const root = await mkdtemp(join(tmpdir(), "github-stand-in-"));
   const reposRoot = join(root, "repos");
   await mkdir(reposRoot);
@@ -70,7 +79,7 @@ export async function startGitHubStandIn(
   };
   ensureUser(state, ctx.app.botLogin, "Bot");
 
-  const record = { log: [] as LogEntry[], unhandled: [] as string[] };
+  const record = { log: [] as LogEntry[], unhandled: [] as string[], undocumented: [] as string[] };
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -80,8 +89,16 @@ export async function startGitHubStandIn(
   ctx.url = `http://127.0.0.1:${port}`;
   ctx.apiUrl = `${ctx.url}/api/v3`;
   // Handlers are built once the port is known: they match absolute URLs under apiUrl.
-  const handlers = [...appHandlers(ctx), ...repoHandlers(ctx), ...issueHandlers(ctx), ...pullHandlers(ctx)];
-  server.on("request", createRequestListener(ctx, handlers, record));
+  const appManifests = createAppManifests(ctx);
+  const handlers = [
+    ...appHandlers(ctx),
+    ...appManifestHandlers(ctx, appManifests),
+    ...repoHandlers(ctx),
+    ...issueHandlers(ctx),
+    ...pullHandlers(ctx),
+    ...triggerHandlers(ctx),
+  ];
+  server.on("request", createRequestListener(ctx, handlers, record, openApi));
 
   let closed = false;
   return {
@@ -91,7 +108,9 @@ export async function startGitHubStandIn(
     state,
     log: record.log,
     unhandled: record.unhandled,
+    undocumented: record.undocumented,
     events: ctx.events,
+    appManifests,
     ...createSeeders(ctx),
     webhookPayload: (kind, params) => buildWebhookPayload(ctx, kind, params),
     injectFault: (fault) => {

@@ -1,5 +1,7 @@
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedPull } from "./seed-pull.js";
+import { seedReview, seedReviewComment } from "./seed-review.js";
 import { type GitHubStandIn, startGitHubStandIn } from "./start-github-stand-in.js";
 
 const examples = createRequire(import.meta.url)("@octokit/webhooks-examples") as Array<{
@@ -151,5 +153,87 @@ describe("webhookPayload", () => {
         commentId: 1,
       }),
     ).toThrow(/no issue/);
+  });
+
+  it("builds issues.labeled with the label on the issue, sent by the labeller", () => {
+    const issue = gh.createIssue({ owner: "octo", repo: "hello", title: "Label me", user: "octo" });
+    const labeled = gh.webhookPayload("issues.labeled", {
+      owner: "octo",
+      repo: "hello",
+      issueNumber: issue.number,
+      label: "understudy",
+      sender: "alice",
+    });
+    expect(labeled).toMatchObject({
+      action: "labeled",
+      label: { name: "understudy" },
+      issue: { number: issue.number, labels: [{ name: "understudy" }] },
+      sender: { login: "alice" },
+    });
+    expect(labeled.label?.id).toBe(labeled.issue.labels?.[0]?.id);
+  });
+
+  it("builds review events with the pull request's head and base as they were", async () => {
+    const pr = await seedPull(gh, {
+      owner: "octo",
+      repo: "hello",
+      head: "greet",
+      title: "Greet",
+      user: "octo",
+      files: { "greet.txt": "hi\n" },
+    });
+    const head = await gh.git("octo", "hello", "rev-parse", "greet");
+    const comment = await seedReviewComment(gh, {
+      owner: "octo",
+      repo: "hello",
+      pullNumber: pr.number,
+      path: "greet.txt",
+      diffHunk: "@@ -0,0 +1 @@\n+hi",
+      body: "@understudy shout",
+      user: "alice",
+    });
+    const created = gh.webhookPayload("pull_request_review_comment.created", {
+      owner: "octo",
+      repo: "hello",
+      issueNumber: pr.number,
+      commentId: comment.id,
+    });
+    expect(created).toMatchObject({
+      action: "created",
+      comment: {
+        id: comment.id,
+        path: "greet.txt",
+        diff_hunk: "@@ -0,0 +1 @@\n+hi",
+        commit_id: head,
+        body: "@understudy shout",
+      },
+      pull_request: { number: pr.number, head: { ref: "greet", sha: head }, base: { ref: "main" } },
+      sender: { login: "alice" },
+    });
+    const review = await seedReview(gh, {
+      owner: "octo",
+      repo: "hello",
+      pullNumber: pr.number,
+      body: "@understudy go",
+      user: "alice",
+    });
+    const submitted = gh.webhookPayload("pull_request_review.submitted", {
+      owner: "octo",
+      repo: "hello",
+      issueNumber: pr.number,
+      reviewId: review.id,
+    });
+    expect(submitted).toMatchObject({
+      action: "submitted",
+      review: { id: review.id, body: "@understudy go", state: "commented", commit_id: head },
+      pull_request: { number: pr.number, head: { sha: head } },
+    });
+    const walk = (o: unknown, path: string): string[] =>
+      o && typeof o === "object"
+        ? Object.entries(o).flatMap(([k, v]) => walk(v, `${path}.${k}`))
+        : typeof o === "string" && o.includes("Codertocat")
+          ? [path]
+          : [];
+    expect(walk(submitted, "")).toEqual([]);
   });
 });

@@ -4,7 +4,10 @@ import { type AbuseContext, json, settle } from "./abuse-context.js";
 import { nonce } from "./corpus.js";
 import { apiWritesSince, botComments, quiet } from "./harness.js";
 
-/** People without write access get one polite reply; bots, judged by sender.type, get nothing. */
+/**
+ * People without write access get one polite reply; bots, judged by sender.type, get nothing (and
+ * start nothing) unless the repository's config allows them, which it does not here.
+ */
 export async function unauthorisedCommenters(ctx: AbuseContext): Promise<void> {
   const { stack, reactionsOn } = ctx;
   const { github, owner, repo } = stack;
@@ -49,8 +52,14 @@ export async function unauthorisedCommenters(ctx: AbuseContext): Promise<void> {
     letIn += started;
     let ok: boolean;
     if (who.type === "Bot") {
-      const writes = apiWritesSince(stack, logFrom).length;
-      ok = response.status === 200 && typeof answer.ignored === "string" && writes === 0;
+      // A bot's call reaches its session (the repository's config may allow some bots), which
+      // refuses it without a word; the App's own comments stop at the Worker. Either way nothing is
+      // written but the session's installation token (POST …/access_tokens, to read the config).
+      const writes = apiWritesSince(stack, logFrom).filter((l) => !l.path.endsWith("/access_tokens")).length;
+      const self = who.login === github.app.botLogin;
+      ok =
+        (self ? response.status === 200 && typeof answer.ignored === "string" : response.status === 202) &&
+        writes === 0;
       letIn += replies.length;
       if (!ok)
         failures.push(

@@ -1,0 +1,215 @@
+/**
+ * What every trigger has in common, once its handler (on-*.ts) has said what it is: who may call,
+ * the repository's config, the 👀, the command or prompt, the request, and the call to the session.
+ *
+ * Order matters. The App's own events stop first (no loops). The config is read before anything is
+ * decided from the text, since it may rename the handle or the label. Bots not listed in the config
+ * stop silently: an answer to a bot invites a reply from it. A person without the right to ask gets
+ * one polite answer per thread (noticeOnce). Only then 👀, and only then the config's validity
+ * matters: a broken file is reported instead of running, except for `help`, `stop` and `status`,
+ * which must work whatever the file says. The instruction is the text as delivered in the payload; nothing of
+ * the trigger is read back from GitHub afterwards.
+ */
+import type { Context } from "probot";
+import { type ParsedCommand, parseCommand, type SessionCommand } from "../core/parse-command.js";
+import { redact } from "../core/redact.js";
+import type { StartSessionRequest } from "../core/start-session-request.js";
+import { stripHidden } from "../core/strip-hidden.js";
+import { addEyes, type ReactTarget } from "./add-eyes.js";
+import { configProblemsText, refusalText } from "./answer-texts.js";
+import { buildPrompt, type PromptInput } from "./build-prompt.js";
+import { type Before, changedFiles, earlierComments } from "./gather-context.js";
+import type { GitHubClient } from "./github-client.js";
+import { helpText } from "./help-text.js";
+import { humanMayTrigger, judgeCaller } from "./may-trigger.js";
+import { type PinnedPull, pinPull } from "./pin-pull.js";
+import { postReply } from "./post-reply.js";
+import { DEFAULT_LABEL, loadRepoConfig, type RepoConfig } from "./repo-config.js";
+import { requestOptions } from "./request-options.js";
+import { stripHiddenMarkup } from "./strip-hidden-markup.js";
+import type { Account, Repository } from "./webhook-schemas.js";
+
+export type AcceptDeps = {
+  startSession(request: StartSessionRequest): Promise<void>;
+  command(command: SessionCommand, request: StartSessionRequest): Promise<void>;
+  /** True the first time a key is seen in this session (thread), false ever after. */
+  noticeOnce(key: string): Promise<boolean>;
+  /** The App's slug, read once (app-slug.ts). */
+  appSlug(): Promise<string>;
+};
+
+/** The parts of Probot's Context a trigger uses. */
+export type TriggerContext = {
+  id: string;
+  octokit: GitHubClient;
+  log: Context["log"];
+  config(fileName: string): Promise<unknown>;
+};
+
+/** A trigger, as its handler read it from the payload. */
+export type TriggerInput = {
+  via: NonNullable<PromptInput["via"]>;
+  installationId: number;
+  repository: Repository;
+  thread: { number: number; title: string; body: string | null; isPullRequest: boolean; comments?: number };
+  /** Who asked (the comment's, review's or issue's author; the labeller), and who sent the event. */
+  author: Account;
+  sender: Account;
+  /** What calls the bot, exactly as delivered; for a label, the label's name instead. */
+  asks: { text: string } | { label: string };
+  /** The labels a new issue was opened with: with the trigger label, `issues.labeled` runs it instead. */
+  openedWithLabels?: string[];
+  source: { commentId: number | null; htmlUrl: string };
+  /** What counts as "before the trigger" for the earlier comments; null: there are none (a new issue). */
+  before: Before | null;
+  react: ReactTarget;
+  replyTo: StartSessionRequest["replyTo"];
+  review?: { path: string; line: number | null; hunk: string };
+  /** A pull request's head as the payload delivered it (review events), else pinned with pulls.get. */
+  pull?: { pinned: PinnedPull; changedFiles?: number };
+};
+
+export async function acceptTrigger(
+  context: TriggerContext,
+  deps: AcceptDeps,
+  t: TriggerInput,
+): Promise<void> {
+  const owner = t.repository.owner.login;
+  const repo = t.repository.name;
+  const log = context.log.child({
+    delivery: context.id,
+    repo: t.repository.full_name,
+    number: t.thread.number,
+    via: t.via,
+  });
+  const slug = await deps.appSlug();
+  const accounts = [t.author, t.sender];
+  if (judgeCaller(accounts, slug).kind === "app_itself")
+    return log.info("the App's own event never triggers");
+
+  const loaded = await loadRepoConfig(() => context.config("understudy.yml"));
+  const config: RepoConfig = loaded.ok ? loaded.config : {};
+  const handle = config.handle ?? slug;
+  const label = config.label ?? DEFAULT_LABEL;
+
+  let ask: ParsedCommand;
+  if ("label" in t.asks) {
+    if (t.asks.label.toLowerCase() !== label.toLowerCase()) return log.debug("another label");
+    ask = { form: "mention", kind: "prompt", task: issueTask(t), flags: {} };
+  } else {
+    if (t.openedWithLabels?.some((l) => l.toLowerCase() === label.toLowerCase()))
+      return log.info("opened with the trigger label: its labeled delivery runs it");
+    const parsed = parseCommand(stripHiddenMarkup(t.asks.text), handle);
+    if (!parsed) return log.debug(`does not call @${handle}`);
+    ask = parsed;
+  }
+
+  const where = { owner, repo, number: t.thread.number, replyTo: t.replyTo };
+  const login = t.author.login;
+  const caller = judgeCaller(accounts, slug, config.allowed_bots);
+  if (caller.kind === "bot" && !caller.allowed)
+    return log.info({ login }, "bots not listed in allowed_bots never trigger");
+  if (caller.kind === "human") {
+    const verdict = await humanMayTrigger(context.octokit, owner, repo, login, config);
+    if (!verdict.ok) {
+      log.info({ login, why: verdict.why }, "trigger from someone who may not ask");
+      // One answer per thread: a refusal on every comment would be noise, and could be made to be.
+      if (await deps.noticeOnce("refused"))
+        await postReply(context.octokit, where, refusalText(login, verdict.why));
+      return;
+    }
+  }
+
+  await addEyes(context.octokit, owner, repo, t.react);
+  // Help, stop and status do not depend on the file, and must work while it is broken.
+  const keepsWorking = ask.kind === "help" || (ask.kind === "session" && ask.command !== "retry");
+  if (!loaded.ok && !keepsWorking) {
+    log.info({ problems: loaded.problems }, "invalid config");
+    return postReply(context.octokit, where, configProblemsText(login, loaded.problems));
+  }
+  if (ask.kind === "help")
+    return postReply(context.octokit, where, helpText({ handle, label, problem: ask.problem }));
+
+  const base = baseRequest(context, t);
+  if (ask.kind === "session") {
+    await deps.command(ask.command, { ...base, task: ask.command, prompt: ask.command });
+    return log.info({ command: ask.command }, "session command");
+  }
+  // A token pasted into the request is removed before it is stored, shown or given to the agent.
+  const task = redact(ask.task);
+  const { pull, prompt } = await promptFor(context, t, task, slug);
+  await deps.startSession({ ...base, task, prompt, options: requestOptions(config, ask.flags), pull });
+  log.info({ options: requestOptions(config, ask.flags), pinned: pull?.headSha ?? null }, "request accepted");
+}
+
+/** A labelled issue is its own task: its title names it, its description is the context. */
+function issueTask(t: TriggerInput): string {
+  const title = stripHiddenMarkup(t.thread.title).trim();
+  return title ? `Resolve #${t.thread.number}: ${title}` : `Resolve #${t.thread.number}`;
+}
+
+function baseRequest(context: TriggerContext, t: TriggerInput): Omit<StartSessionRequest, "task" | "prompt"> {
+  return {
+    deliveryId: context.id,
+    installationId: t.installationId,
+    repo: {
+      id: t.repository.id,
+      owner: t.repository.owner.login,
+      name: t.repository.name,
+      cloneUrl: t.repository.clone_url,
+      htmlUrl: t.repository.html_url,
+      defaultBranch: t.repository.default_branch,
+    },
+    // The title is shown in the transcript and status comment: what a reader sees is what is stored.
+    issue: {
+      number: t.thread.number,
+      title: redact(stripHidden(t.thread.title)),
+      isPullRequest: t.thread.isPullRequest,
+    },
+    trigger: t.source,
+    requester: { login: t.author.login, id: t.author.id },
+    options: {},
+    replyTo: t.replyTo,
+    pull: null,
+  };
+}
+
+/** The pinned head and the context, each read from GitHub once. */
+async function promptFor(
+  context: TriggerContext,
+  t: TriggerInput,
+  task: string,
+  slug: string,
+): Promise<{ pull: PinnedPull | null; prompt: string }> {
+  const where = { owner: t.repository.owner.login, repo: t.repository.name, number: t.thread.number };
+  let pull: PinnedPull | null = null;
+  let files: PromptInput["files"];
+  if (t.thread.isPullRequest) {
+    let total = t.pull?.changedFiles;
+    if (t.pull) pull = t.pull.pinned;
+    else {
+      const pinned = await pinPull(context.octokit, where.owner, where.repo, where.number);
+      pull = pinned.pull;
+      total = pinned.pr.changed_files;
+    }
+    files = await changedFiles(context.octokit, where, total);
+  }
+  const comments = t.before
+    ? await earlierComments(context.octokit, where, t.before, t.thread.comments, `${slug}[bot]`)
+    : undefined;
+  const prompt = buildPrompt({
+    repo: t.repository.full_name,
+    kind: t.thread.isPullRequest ? "pull request" : "issue",
+    number: t.thread.number,
+    title: t.thread.title,
+    body: t.thread.body,
+    requester: t.author.login,
+    task,
+    via: t.via,
+    ...(comments ? { comments } : {}),
+    ...(files ? { files } : {}),
+    pull,
+    review: t.review ?? null,
+  });
+  return { pull, prompt };
+}
