@@ -11,6 +11,8 @@ export type PullRequestTextInput = {
   requester: string;
   triggerUrl: string;
   transcriptUrl: string;
+  /** The repository's pull-request template (comments stripped), followed below the summary. */
+  template?: string | null;
 };
 
 const TITLE_MAX = 72;
@@ -29,6 +31,9 @@ export function pullRequestText(p: PullRequestTextInput): { title: string; body:
     .trim();
   const body = [
     rest || "_The agent did not write a summary._",
+    // The repository asks every PR to follow its template: its sections (checklists, notes) follow
+    // the summary, for the reviewer to complete.
+    ...(p.template ? ["", p.template] : []),
     "",
     `Closes #${p.issueNumber}`,
     "",

@@ -74,6 +74,21 @@ describe("request options", () => {
     });
   });
 
+  it("follows the repository's pull-request template in the PR body", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d, r) => {
+      r.files[".github/pull_request_template.md"] = "## Checklist\n<!-- tick what applies -->\n- [ ] Tests";
+      await acceptRequest(d, request(1), URL);
+      await finish(d);
+      const body = String(r.github.find((c) => c.method === "pulls.create")?.params.body);
+      expect(body).toContain("## Checklist");
+      expect(body).toContain("- [ ] Tests");
+      expect(body).not.toContain("tick what applies");
+      // Read from the base branch the PR goes into.
+      expect(r.github.find((c) => c.method === "repos.getContent")?.params).toMatchObject({ ref: "main" });
+    });
+  });
+
   it("lets a request shorten the deployment's time limit, never lengthen it", async () => {
     const stub = freshSession();
     await inside(stub, async (d, r) => {

@@ -15,6 +15,8 @@ export type Recorded = {
   github: { method: string; params: Record<string, unknown> }[];
   /** The next this many comment writes (create or update) fail as GitHub failing for a while (502). */
   failCommentWrites: number;
+  /** Files of the repository, served by repos.getContent (raw); anything else is a 404. */
+  files: Record<string, string>;
   spawned: SandboxSpec[];
   stopped: string[];
   toSandbox: ControlMessage[];
@@ -27,7 +29,7 @@ const recorders = new Map<string, Recorded>();
 export function recorderOf(d: SessionDeps): Recorded {
   let r = recorders.get(d.id);
   if (!r) {
-    r = { github: [], failCommentWrites: 0, spawned: [], stopped: [], toSandbox: [], links: [] };
+    r = { github: [], failCommentWrites: 0, files: {}, spawned: [], stopped: [], toSandbox: [], links: [] };
     recorders.set(d.id, r);
   }
   return r;
@@ -49,6 +51,11 @@ export function fake(d: SessionDeps, opts: { sandboxConnected?: boolean } = {}):
       throw Object.assign(new Error("Bad Gateway"), { status: 502, retryAfterMs: 1000 });
     }
     r.github.push({ method, params });
+    if (method === "repos.getContent") {
+      const file = r.files[String(params.path)];
+      if (file === undefined) throw Object.assign(new Error("Not Found"), { status: 404 });
+      return { data: file };
+    }
     if (method === "pulls.list") return { data: [] };
     if (method === "pulls.create")
       return { data: { number: 99, html_url: "https://github.com/acme/widgets/pull/99" } };
@@ -64,6 +71,7 @@ export function fake(d: SessionDeps, opts: { sandboxConnected?: boolean } = {}):
         updateReviewComment: call("pulls.updateReviewComment"),
       },
       reactions: { createForIssueComment: call("reactions.createForIssueComment") },
+      repos: { getContent: call("repos.getContent") },
     },
   } as unknown as GitHubClient;
   const m = d as { -readonly [K in keyof SessionDeps]: SessionDeps[K] };

@@ -5,6 +5,7 @@
  */
 import { openPullRequest } from "../../src/github/open-pull-request.js";
 import { pullRequestText } from "../../src/github/pull-request-text.js";
+import { readPullRequestTemplate } from "../../src/github/read-pull-request-template.js";
 import type { SessionDeps } from "./session-deps.js";
 import type { SessionRecord } from "./session-record.js";
 import { transcriptUrl } from "./transcript-url.js";
@@ -16,7 +17,14 @@ export async function openRunPullRequest(
   summary: string | null,
   draft: boolean,
 ): Promise<NonNullable<SessionRecord["pr"]>> {
+  const gh = await d.github(s.request.installationId);
+  const template = await readPullRequestTemplate(gh, {
+    owner: s.request.repo.owner,
+    repo: s.request.repo.name,
+    ref: s.baseBranch,
+  });
   const text = pullRequestText({
+    template,
     summary,
     fallbackTitle: s.request.issue.title,
     issueNumber: s.request.issue.number,
@@ -25,7 +33,6 @@ export async function openRunPullRequest(
     triggerUrl: s.request.trigger.htmlUrl,
     transcriptUrl: await transcriptUrl(d, s.publicUrl),
   });
-  const gh = await d.github(s.request.installationId);
   const opened = await openPullRequest(gh, {
     owner: s.request.repo.owner,
     repo: s.request.repo.name,
