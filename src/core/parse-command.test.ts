@@ -14,10 +14,17 @@ describe("parseCommand", () => {
     ["@understudy Status", "status", "mention"],
     ["/understudy retry", "retry", "slash"],
     ["Thanks! @understudy stop.", "stop", "mention"],
-    ["/understudy stop the run please", "stop", "slash"],
     ["looks wrong\n\n@understudy retry\n\nsorry for the noise", "retry", "mention"],
   ])("%j is the session command %s", (body, command, form) => {
     expect(parse(body)).toEqual({ kind: "session", command, form });
+  });
+
+  it.each([
+    ["@understudy stop using var in utils.ts", "stop using var in utils.ts"],
+    ["@understudy help me write tests for the parser", "help me write tests for the parser"],
+    ["/understudy retry the flaky test with a longer timeout", "retry the flaky test with a longer timeout"],
+  ])("%j is a request, not a command: a command word is alone on its line", (body, task) => {
+    expect(parse(body)).toMatchObject({ kind: "prompt", task });
   });
 
   it.each([

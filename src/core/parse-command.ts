@@ -63,7 +63,10 @@ export function parseCommand(body: string, handle: string): ParsedCommand | null
   const call = parseMention(body, handle);
   if (!call) return null;
   const { form } = call;
-  const word = /^([A-Za-z]+)(?=$|[\s.!?])/.exec(call.rest)?.[1]?.toLowerCase();
+  // A command is its word alone on the line (`@understudy stop.`); `@understudy stop using var in
+  // utils.ts` or `help me write tests` are requests, never a stop or the help text.
+  const firstLine = call.rest.split("\n")[0] ?? "";
+  const word = /^\s*([A-Za-z]+)[.!?]*\s*$/.exec(firstLine)?.[1]?.toLowerCase();
   if (word === "help") return { form, kind: "help", problem: null };
   const command = SESSION_COMMANDS.find((c) => c === word);
   if (command) return { form, kind: "session", command };

@@ -182,6 +182,14 @@ export const SandboxSpec = z.object({
       .regex(/^[0-9a-f]{40}$/)
       .optional(),
     /**
+     * The commit this session last pushed to `branch`. A remote branch still at it moved only by the
+     * session itself, so a request pinned to an older head starts from it rather than undo its work.
+     */
+    ownSha: z
+      .string()
+      .regex(/^[0-9a-f]{40}$/)
+      .optional(),
+    /**
      * When the push to `branch` (someone else's pull request branch) is refused, push the work to
      * this new branch of the session's own instead, so it is not lost.
      */

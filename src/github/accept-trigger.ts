@@ -18,13 +18,14 @@ import { stripHidden } from "../core/strip-hidden.js";
 import { addEyes, type ReactTarget } from "./add-eyes.js";
 import { configProblemsText, refusalText } from "./answer-texts.js";
 import { buildPrompt, type PromptInput } from "./build-prompt.js";
+import type { ConfigCache } from "./config-cache.js";
 import { type Before, changedFiles, earlierComments } from "./gather-context.js";
 import type { GitHubClient } from "./github-client.js";
 import { helpText } from "./help-text.js";
 import { humanMayTrigger, judgeCaller } from "./may-trigger.js";
 import { type PinnedPull, pinPull } from "./pin-pull.js";
 import { postReply } from "./post-reply.js";
-import { DEFAULT_LABEL, loadRepoConfig, type RepoConfig } from "./repo-config.js";
+import { DEFAULT_LABEL, type LoadedConfig, loadRepoConfig, type RepoConfig } from "./repo-config.js";
 import { requestOptions } from "./request-options.js";
 import { stripHiddenMarkup } from "./strip-hidden-markup.js";
 import type { Account, Repository } from "./webhook-schemas.js";
@@ -36,6 +37,8 @@ export type AcceptDeps = {
   noticeOnce(key: string): Promise<boolean>;
   /** The App's slug, read once (app-slug.ts). */
   appSlug(): Promise<string>;
+  /** The repository config, kept briefly per app instance (src/github/config-cache.ts). */
+  config: ConfigCache<LoadedConfig>;
 };
 
 /** The parts of Probot's Context a trigger uses. */
@@ -87,7 +90,9 @@ export async function acceptTrigger(
   if (judgeCaller(accounts, slug).kind === "app_itself")
     return log.info("the App's own event never triggers");
 
-  const loaded = await loadRepoConfig(() => context.config("understudy.yml"));
+  const loaded = await deps.config(t.repository.full_name, () =>
+    loadRepoConfig(() => context.config("understudy.yml")),
+  );
   const config: RepoConfig = loaded.ok ? loaded.config : {};
   const handle = config.handle ?? slug;
   const label = config.label ?? DEFAULT_LABEL;

@@ -6,6 +6,7 @@
 import type { ApplicationFunction } from "probot";
 import type { AcceptDeps } from "./accept-trigger.js";
 import { appSlugOnce } from "./app-slug.js";
+import { configCache } from "./config-cache.js";
 import { onIssueComment } from "./on-issue-comment.js";
 import { onIssueLabeled } from "./on-issue-labeled.js";
 import { onIssueOpened } from "./on-issue-opened.js";
@@ -15,7 +16,7 @@ import { onReviewComment } from "./on-review-comment.js";
 export { SESSION_COMMANDS, type SessionCommand } from "../core/parse-command.js";
 
 /** What the session gives the app: starting a request, the session commands, one-time notices. */
-export type AppDeps = Omit<AcceptDeps, "appSlug">;
+export type AppDeps = Omit<AcceptDeps, "appSlug" | "config">;
 
 export function understudyApp(deps: AppDeps): ApplicationFunction {
   return (app) => {
@@ -25,7 +26,7 @@ export function understudyApp(deps: AppDeps): ApplicationFunction {
       if (!data?.slug) throw new Error("GET /app did not say the App's slug");
       return data.slug;
     });
-    const d: AcceptDeps = { ...deps, appSlug };
+    const d: AcceptDeps = { ...deps, appSlug, config: configCache() };
     app.on("issue_comment.created", (context) => onIssueComment(context, d));
     app.on("issues.opened", (context) => onIssueOpened(context, d));
     app.on("issues.labeled", (context) => onIssueLabeled(context, d));

@@ -24,7 +24,7 @@ export function helpText({ handle, label, problem }: HelpInput): string {
     "",
     `Call me with \`${at} …\` anywhere in a comment, or \`/${handle} …\` at the start of a line, in issues, pull requests, review comments on the diff (I answer in that thread) and review summaries. A new issue whose description calls me, or an issue labelled \`${label}\`, starts a session too. I edit one status comment as I go; a request made while I am working waits its turn and runs next, on the same branch.`,
     "",
-    "**Commands** (the first word after my name):",
+    "**Commands** (the word alone after my name):",
     `- \`${at} stop\`: stop the current run (its work is kept on the branch) and clear the queue`,
     `- \`${at} status\`: what I am doing now, and what is queued`,
     `- \`${at} retry\`: the last request again`,

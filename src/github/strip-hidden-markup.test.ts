@@ -9,6 +9,11 @@ describe("stripHiddenMarkup", () => {
     ["a link reference definition", 'see [docs][1]\n[1]: https://evil.example "hidden"\n', "see [docs][1]\n"],
     ["an element marked hidden", 'a<div hidden>hidden</div>b<span hidden="">x</span>c', "abc"],
     ["attributes", '<img alt="hidden" src="x.png"> <a title="hidden" href="y">link</a>', "<img> <a>link</a>"],
+    ["attributes whose quoted values hold >", '<img alt="a>b" title="hidden">', "<img>"],
+    ["a hidden element with > in an attribute", '<span title="x>" hidden>hidden</span>ok', "ok"],
+    ["a hidden element around a code span", "<span hidden>`hidden`</span>ok", "ok"],
+    ["an image's alt text", "![hidden instructions](https://x/p.png)", "![image](https://x/p.png)"],
+    ["a link's title", '[docs](https://x "hidden")', "[docs](https://x)"],
   ])("removes %s", (_name, text, expected) => {
     expect(stripHiddenMarkup(text)).toBe(expected);
   });

@@ -124,7 +124,7 @@ describe("pull requests the bot did not open", () => {
         request(1, { issue: { number: 40, title: "Login page", isPullRequest: true }, pull: pull() }),
         URL,
       );
-      expect(r.spawned[0]!.repo.fallbackBranch).toBe("understudy/40-login-page");
+      expect(r.spawned[0]!.repo.fallbackBranch).toBe("understudy/40-login-page-run1");
       await onSandboxConnected(d, 1);
       const at = new Date().toISOString();
       const fresh = d.store.insertEvents(1, [
@@ -138,7 +138,7 @@ describe("pull requests the bot did not open", () => {
           seq: 2,
           type: "push_complete",
           at,
-          data: { branch: "understudy/40-login-page", sha: "c", commitsAhead: 1, pushed: true },
+          data: { branch: "understudy/40-login-page-run1", sha: "c", commitsAhead: 1, pushed: true },
         },
         {
           seq: 3,
@@ -154,35 +154,25 @@ describe("pull requests the bot did not open", () => {
       const s = d.store.getSession()!;
       expect(s.status).toBe("failed");
       expect(s.error).toMatch(/Pushing to `feature\/login` failed: Push failed: protected branch/);
-      expect(s.error).toMatch(/branch of its own instead, `understudy\/40-login-page`/);
-      expect(s.branchUrl).toContain("understudy/40-login-page");
+      expect(s.error).toMatch(/branch of its own instead, `understudy\/40-login-page-run1`/);
+      expect(s.branchUrl).toContain("understudy/40-login-page-run1");
       expect(r.github.some((c) => c.method === "pulls.create")).toBe(false);
     });
   });
 
-  it("never pushes to a fork: a branch of its own from refs/pull/<n>/head, and a PR from it", async () => {
+  it("never pushes to a fork, and does not run a fork's code: it says so, once", async () => {
     const stub = freshSession();
     await inside(stub, async (d, r) => {
-      await acceptRequest(
-        d,
-        request(1, {
-          issue: { number: 41, title: "Fix typo", isPullRequest: true },
-          pull: pull({ isFork: true, headRef: "main" }),
-        }),
-        URL,
-      );
-      const spec = r.spawned[0]!;
-      expect(spec.repo).toMatchObject({
-        branch: "understudy/41-fix-typo",
-        baseBranch: "develop",
-        startSha: HEAD,
-        startRef: "refs/pull/41/head",
-      });
-      await finish(d);
-      expect(r.github.find((c) => c.method === "pulls.create")?.params).toMatchObject({
-        head: "understudy/41-fix-typo",
-        base: "develop",
-      });
+      const fork = {
+        issue: { number: 41, title: "Fix typo", isPullRequest: true },
+        pull: pull({ isFork: true, headRef: "main" }),
+      };
+      expect(await acceptRequest(d, request(1, fork), URL)).toEqual({ outcome: "refused_fork" });
+      expect(await acceptRequest(d, request(2, fork), URL)).toEqual({ outcome: "refused_fork" });
+      expect(r.spawned).toEqual([]);
+      const replies = r.github.filter((c) => c.method === "issues.createComment");
+      expect(replies).toHaveLength(1);
+      expect(String(replies[0]!.params.body)).toMatch(/comes from a fork\. I never push to forks/);
     });
   });
 });

@@ -17,7 +17,8 @@ export type AcceptOutcome =
   | { outcome: "started"; requestId: number }
   | { outcome: "queued"; requestId: number; position: number }
   | { outcome: "duplicate" }
-  | { outcome: "queue_full" };
+  | { outcome: "queue_full" }
+  | { outcome: "refused_fork" };
 
 export async function acceptRequest(
   d: SessionDeps,
@@ -26,6 +27,18 @@ export async function acceptRequest(
 ): Promise<AcceptOutcome> {
   const s = d.store.getSession();
   if (d.store.hasRequest(req.deliveryId)) return { outcome: "duplicate" };
+  if (req.pull?.isFork) {
+    // A fork's head is someone else's code: the agent would run its project settings and hooks next
+    // to the model key, and its commits would land on a branch of this repository where CI runs
+    // with secrets. Until the sandbox can hold it (no key in reach, no project hooks), say so.
+    if (d.store.noticeOnce(`fork:${req.issue.number}`, d.now()))
+      await reply(
+        d,
+        req,
+        `@${req.requester.login} This pull request comes from a fork. I never push to forks, and I do not run a fork's code in my sandbox yet, so I have not started. A maintainer can ask me on an issue, or check the branch out into this repository first.`,
+      );
+    return { outcome: "refused_fork" };
+  }
   if (s && !isTerminal(s.status)) {
     const waiting = d.store.queuedRequests().length;
     if (waiting >= MAX_QUEUE) {

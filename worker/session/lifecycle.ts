@@ -93,6 +93,7 @@ export async function startRun(d: SessionDeps, stored: StoredRequest, publicUrl:
     prLinked: previous?.prLinked ?? false,
     sandboxConnectedAt: null,
     finalCommentPending: false,
+    lastPushedSha: previous?.lastPushedSha ?? null,
     linkFailures: previous?.linkFailures ?? 0,
     startSeq: d.store.maxSeq(),
   };
@@ -181,6 +182,7 @@ export async function onSandboxEvents(d: SessionDeps, events: readonly Event[]):
       const url = `${d.config.GITHUB_URL}/${s.request.repo.owner}/${s.request.repo.name}/tree/${e.data.branch}`;
       updateSession(d, (x) => {
         x.branchUrl = url;
+        if (e.data.branch === x.branch) x.lastPushedSha = e.data.sha;
       });
       d.store.appendControlEvent(
         s.run,
@@ -248,7 +250,8 @@ async function finishNow(d: SessionDeps, s: SessionRecord): Promise<void> {
       error += ` The work was pushed to a branch of its own instead, \`${saved.branch}\`: open a pull request from it, or ask again once the branch accepts pushes.`;
   }
   let pr = s.pr;
-  if ((run.pushComplete?.commitsAhead ?? 0) > 0 && !s.originIsPullRequest && !pr) {
+  const pushedHere = run.pushComplete?.branch === s.branch;
+  if (pushedHere && (run.pushComplete?.commitsAhead ?? 0) > 0 && !s.originIsPullRequest && !pr) {
     try {
       // A draft when asked for (flag or config), or when the run did not succeed.
       pr = await openRunPullRequest(

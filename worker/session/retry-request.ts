@@ -11,7 +11,7 @@ export type RetryOutcome = AcceptOutcome | { outcome: "nothing_to_retry" };
 
 export async function retryRequest(
   d: SessionDeps,
-  asked: Pick<StartSessionRequest, "deliveryId" | "requester" | "trigger" | "issue">,
+  asked: Pick<StartSessionRequest, "deliveryId" | "requester" | "trigger" | "issue" | "replyTo" | "pull">,
   publicUrl: string,
 ): Promise<RetryOutcome> {
   const previous = d.store
@@ -27,7 +27,10 @@ export async function retryRequest(
       deliveryId: asked.deliveryId,
       requester: asked.requester,
       trigger: asked.trigger,
+      // Answered where the retry was asked, from the head as it is now.
       issue: asked.issue,
+      replyTo: asked.replyTo,
+      pull: asked.pull,
     },
     publicUrl,
   );

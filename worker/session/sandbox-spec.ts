@@ -26,6 +26,7 @@ export function sandboxSpec(d: SessionDeps, s: SessionRecord, token: string): Sa
       branch: s.branch,
       ...startPoint(s),
       ...fallback(d, s),
+      ...(s.lastPushedSha && /^[0-9a-f]{40}$/.test(s.lastPushedSha) ? { ownSha: s.lastPushedSha } : {}),
     },
     prompt: req.prompt,
     agent: req.options.agent ?? "claude-code",
@@ -51,15 +52,14 @@ function startPoint(s: SessionRecord): Pick<SandboxSpec["repo"], "startSha" | "s
   return pull.headRef === s.branch ? { startSha: pull.headSha } : {};
 }
 
-/** On someone else's pull request branch, a refused push goes to a branch of the session's own. */
+/**
+ * Where a refused push goes (a protected PR branch, or one someone else pushed to since the request):
+ * a new branch per run, named after the session's own branch, so no run's work is lost to it.
+ */
 function fallback(d: SessionDeps, s: SessionRecord): Pick<SandboxSpec["repo"], "fallbackBranch"> {
-  if (!s.originIsPullRequest) return {};
   const req = s.request;
-  return {
-    fallbackBranch: branchName(
-      req.options.branchPrefix ?? d.config.BRANCH_PREFIX,
-      req.issue.number,
-      req.issue.title,
-    ),
-  };
+  const own = s.originIsPullRequest
+    ? branchName(req.options.branchPrefix ?? d.config.BRANCH_PREFIX, req.issue.number, req.issue.title)
+    : s.branch;
+  return { fallbackBranch: `${own}-run${s.run}` };
 }

@@ -52,6 +52,8 @@ export const SessionRecord = z.object({
   finalCommentPending: z.boolean().default(false),
   /** Failed attempts at linking the pull request to the session (retried by the `link` timer). */
   linkFailures: z.number().int().nonnegative().default(0),
+  /** The commit the session last pushed to its branch (see SandboxSpec.repo.ownSha). */
+  lastPushedSha: z.string().nullable().default(null),
   /** Seqs of this run's events start after this one (the spec's startSeq). */
   startSeq: z.number().int().nonnegative().default(0),
   /** When the run's sandbox first connected; until then the `connect` timer runs. */

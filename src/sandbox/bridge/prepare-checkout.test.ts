@@ -71,6 +71,21 @@ describe("prepareCheckout from a pull request", () => {
     expect(run(["ls-files"], join(root, "work"))).not.toContain("later.txt");
   });
 
+  it("starts from the session's own later push, not the older pinned head (a request queued behind another)", async () => {
+    run(["checkout", "--quiet", "-b", "feature"]);
+    const pinned = await commitTo("refs/heads/feature", "asked.txt");
+    // The run before this one (queued behind it) pushed: the branch moved only by the session.
+    const ours = await commitTo("refs/heads/feature", "earlier-run.txt");
+    const checkout = await prepareCheckout(
+      spec({ startSha: pinned, ownSha: ours }),
+      join(root, "work"),
+      "token",
+    );
+    expect(checkout.headSha).toBe(ours);
+    expect(checkout.remoteBranchSha).toBe(ours);
+    expect(run(["ls-files"], join(root, "work"))).toContain("earlier-run.txt");
+  });
+
   it("takes a fork's head from refs/pull/<n>/head onto a branch of its own", async () => {
     run(["checkout", "--quiet", "-b", "fork-work"]);
     const head = await commitTo("refs/pull/7/head", "from-fork.txt");

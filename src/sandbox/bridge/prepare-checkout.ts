@@ -47,8 +47,15 @@ export async function prepareCheckout(
     ["rev-parse", "--verify", "--quiet", `refs/remotes/origin/${branch}^{commit}`],
     inRepo,
   );
-  const { startSha, startRef } = spec.repo;
-  if (startSha && (remoteBranchSha === null || remoteBranchSha === startSha || startRef === undefined)) {
+  const { startSha, startRef, ownSha } = spec.repo;
+  // The branch has moved since the pin only by this session's own pushes (an earlier queued request):
+  // its work is the starting point, not something to undo.
+  const movedByUs = remoteBranchSha !== null && remoteBranchSha === ownSha;
+  if (
+    startSha &&
+    !movedByUs &&
+    (remoteBranchSha === null || remoteBranchSha === startSha || startRef === undefined)
+  ) {
     // A pull request asked: start at the head it had then. From a fork, that commit is fetched from
     // the base repository's refs/pull/<n>/head (the fork itself is never touched).
     if (startRef)
