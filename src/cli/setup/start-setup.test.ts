@@ -215,7 +215,8 @@ describe("npm run setup (the App-manifest flow against the stand-in)", () => {
   it("does not overwrite an existing .dev.vars without --force, and keeps its other entries with it", async () => {
     const file = path.join(dir, ".dev.vars");
     const before = "ANTHROPIC_API_KEY=sk-ant-mine\nAPP_ID=1\n";
-    writeFileSync(file, before);
+    // World-readable, as a hand-made file may be: neither the backup nor the new file may stay so.
+    writeFileSync(file, before, { mode: 0o644 });
     await expect(start()).rejects.toThrow(SetupError);
     await expect(start()).rejects.toThrow(
       /\.dev\.vars exists already and setup does not overwrite it.*--force/,
@@ -228,6 +229,8 @@ describe("npm run setup (the App-manifest flow against the stand-in)", () => {
     const result = await run.done;
     expect(result.backup).toBe(`${file}.bak`);
     expect(readFileSync(`${file}.bak`, "utf8")).toBe(before);
+    expect(statSync(`${file}.bak`).mode & 0o777).toBe(0o600);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readDevVars(file)).toMatchObject({
       ANTHROPIC_API_KEY: "sk-ant-mine",
       APP_ID: String(result.app.id),

@@ -20,9 +20,12 @@ export async function writeDevVars(
         throw error;
       },
     );
-    await writeFile(file, text, { mode: 0o600 });
-    // `mode` applies only to a file writeFile creates.
+    // The backup holds the old key: owner-only, whatever mode the old file had.
+    if (hadFile) await chmod(backup, 0o600);
+    // Made owner-only before the new key is written into it (`mode` applies only to a new file).
+    await writeFile(file, "", { mode: 0o600 });
     await chmod(file, 0o600);
+    await writeFile(file, text);
     return hadFile ? { path: file, backup } : { path: file };
   }
   try {
@@ -31,7 +34,9 @@ export async function writeDevVars(
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     const diverted = `${file}.new`;
-    await writeFile(diverted, text, { mode: 0o600 });
+    await writeFile(diverted, "", { mode: 0o600 });
+    await chmod(diverted, 0o600);
+    await writeFile(diverted, text);
     return { path: diverted, diverted: true };
   }
 }
