@@ -13,6 +13,7 @@ import { HTTPException } from "hono/http-exception";
 import { redactDeep } from "../src/core/redact.js";
 import { classifyWebhook } from "../src/github/classify-webhook.js";
 import { installationEvent } from "../src/github/installation-event.js";
+import { pullHeadEvent } from "../src/github/pull-head-event.js";
 import { parseConfig } from "./config.js";
 import { ledgerFor } from "./delivery-ledger.js";
 import type { Env } from "./env.js";
@@ -70,6 +71,15 @@ export async function handleWebhook(c: Context<{ Bindings: Env }>): Promise<Resp
   }
 
   const config = parseConfig(c.env);
+  if (name === "pull_request") {
+    // A head that moved is recorded, so that a comment is run on the head it was written about.
+    const head = pullHeadEvent(payload);
+    if (!head)
+      return c.json({ ignored: "pull_request event that does not move the head", delivery: id }, 200);
+    const thread = `${head.repoId}#${head.number}`;
+    await linksFor(c.env, thread).recordHead(head.number, head.sha, head.atMs);
+    return c.json({ recorded: { pull: head.number, head: head.sha }, delivery: id }, 200);
+  }
   const installation = installationEvent(name, payload);
   if (installation) {
     console.log(JSON.stringify({ msg: `${name}.${installation.action}`, delivery: id, ...installation }));

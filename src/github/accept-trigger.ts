@@ -39,6 +39,11 @@ export type AcceptDeps = {
   appSlug(): Promise<string>;
   /** The repository config, kept briefly per app instance (src/github/config-cache.ts). */
   config: ConfigCache<LoadedConfig>;
+  /**
+   * The head a pull request had at a moment (GitHub's clock), from the pushes the Worker recorded
+   * (worker/session-links.ts); null when none was recorded at or before it.
+   */
+  headAt?(repoId: number, pullNumber: number, atMs: number): Promise<string | null>;
 };
 
 /** The parts of Probot's Context a trigger uses. */
@@ -142,7 +147,7 @@ export async function acceptTrigger(
   }
   // A token pasted into the request is removed before it is stored, shown or given to the agent.
   const task = redact(ask.task);
-  const { pull, prompt } = await promptFor(context, t, task, slug);
+  const { pull, prompt } = await promptFor(context, t, task, slug, deps.headAt);
   await deps.startSession({ ...base, task, prompt, options: requestOptions(config, ask.flags), pull });
   log.info({ options: requestOptions(config, ask.flags), pinned: pull?.headSha ?? null }, "request accepted");
 }
@@ -185,6 +190,7 @@ async function promptFor(
   t: TriggerInput,
   task: string,
   slug: string,
+  headAt?: AcceptDeps["headAt"],
 ): Promise<{ pull: PinnedPull | null; prompt: string }> {
   const where = { owner: t.repository.owner.login, repo: t.repository.name, number: t.thread.number };
   let pull: PinnedPull | null = null;
@@ -193,7 +199,10 @@ async function promptFor(
     let total = t.pull?.changedFiles;
     if (t.pull) pull = t.pull.pinned;
     else {
-      const pinned = await pinPull(context.octokit, where.owner, where.repo, where.number);
+      const pinned = await pinPull(context.octokit, where.owner, where.repo, where.number, {
+        at: t.before?.at ?? null,
+        headAt: headAt ? (n, atMs) => headAt(t.repository.id, n, atMs) : undefined,
+      });
       pull = pinned.pull;
       total = pinned.pr.changed_files;
     }

@@ -20,14 +20,33 @@ export function pinnedFrom(pr: PullRequest, baseRepo: string): PinnedPull {
   };
 }
 
-/** `pulls.get` once, at trigger time: the pinned head, and the pull request as GitHub has it now. */
+export type PinAt = {
+  /** When the comment that asked was written (GitHub's ISO time). */
+  at: string | null;
+  /** The recorded head of the pull request at a moment; null when unknown. */
+  headAt?: ((pullNumber: number, atMs: number) => Promise<string | null>) | undefined;
+};
+
+/**
+ * `pulls.get` once: the pull request as GitHub has it now, and the head to start from. That head is
+ * the one the pull request had when the comment was written, when the Worker recorded the pushes
+ * (pull_request events) up to then: a push between the comment and its handling (seconds, minutes
+ * when retried) must not change what runs. Without a record, the head now.
+ */
 export async function pinPull(
   octokit: GitHubClient,
   owner: string,
   repo: string,
   number: number,
+  when: PinAt = { at: null },
 ): Promise<{ pull: PinnedPull; pr: PullRequest }> {
   const { data } = await octokit.rest.pulls.get({ owner, repo, pull_number: number });
   const pr = PullRequest.parse(data);
-  return { pull: pinnedFrom(pr, `${owner}/${repo}`), pr };
+  const pull = pinnedFrom(pr, `${owner}/${repo}`);
+  const atMs = when.at ? Date.parse(when.at) : Number.NaN;
+  if (when.headAt && Number.isFinite(atMs)) {
+    const then = await when.headAt(number, atMs);
+    if (then && then !== pull.headSha) return { pull: { ...pull, headSha: then }, pr };
+  }
+  return { pull, pr };
 }

@@ -61,6 +61,42 @@ const inboxOf = (key: string) =>
       .map((r) => r.delivery_id),
   );
 
+describe("pull request heads", () => {
+  it("records each head a pull_request event announces, and answers the head at a moment", async () => {
+    const A = "a".repeat(40);
+    const B = "b".repeat(40);
+    const event = (sha: string, at: string) => ({
+      action: "synchronize",
+      number: 31,
+      pull_request: { head: { sha }, updated_at: at },
+      repository: { id: 5151 },
+      installation: { id: 1 },
+      sender: { login: "octocat", id: 1, type: "User" },
+    });
+    const send = async (payload: unknown, id: string) => {
+      const body = JSON.stringify(payload);
+      return exports.default.fetch(
+        new Request(`${ORIGIN}/api/github/webhooks`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-github-event": "pull_request",
+            "x-github-delivery": id,
+            "x-hub-signature-256": await sign(SECRET, body),
+          },
+          body,
+        }),
+      );
+    };
+    expect((await send(event(A, "2026-11-24T10:00:00Z"), "h-1")).status).toBe(200);
+    expect((await send(event(B, "2026-11-24T10:05:00Z"), "h-2")).status).toBe(200);
+    const links = env.LINKS.get(env.LINKS.idFromName("links-5151"));
+    expect(await links.headAt(31, Date.parse("2026-11-24T09:59:59Z"))).toBeNull();
+    expect(await links.headAt(31, Date.parse("2026-11-24T10:03:00Z"))).toBe(A);
+    expect(await links.headAt(31, Date.parse("2026-11-24T10:05:00Z"))).toBe(B);
+  });
+});
+
 describe("session links", () => {
   it("keeps the first link of a thread and answers null for an unlinked one", async () => {
     const links = env.LINKS.get(env.LINKS.idFromName("links-7"));

@@ -105,6 +105,7 @@ export class SessionDO extends DurableObject<Env> {
           command: async (command, request) => {
             await runCommand(deps, command, request, publicUrlOf(request.deliveryId));
           },
+          headAt: (repoId, pull, atMs) => linksFor(env, `${repoId}#${pull}`).headAt(pull, atMs),
         }),
       );
     });
