@@ -234,6 +234,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await github.close().catch(() => {});
       if (!opts.keepSandboxes) await rm(sandboxRoot, { recursive: true, force: true });
       if (opts.persistTo === true && persistDir) await rm(persistDir, { recursive: true, force: true });
+      // Every request the bot sent was checked against GitHub's OpenAPI description as it arrived:
+      // a stack that saw an undocumented one fails whichever test or run owned it.
+      if (github.undocumented.length > 0) {
+        throw new Error(
+          `the bot sent requests GitHub does not document:\n${github.undocumented.slice(0, 10).join("\n")}`,
+        );
+      }
     },
   };
 }
