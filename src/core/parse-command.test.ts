@@ -69,6 +69,23 @@ describe("parseCommand", () => {
     });
   });
 
+  it.each([
+    ["an indented code block", "@understudy make this work:\n\n    cli --fast --base x --draft\n"],
+    ["a fence in a list item", "@understudy make this work:\n1. run\n   ```\n   cli --fast --draft\n   ```"],
+    ["a fence indented by 2 spaces", "@understudy make this work:\n  ```\n  cli --model\n  ```"],
+  ])("leaves `--words` in %s alone", (_name, body) => {
+    const c = parse(body);
+    expect(c).toMatchObject({ kind: "prompt", flags: {} });
+    expect(c?.kind === "prompt" ? c.task : "").toContain("cli --");
+  });
+
+  it("still reads a flag after an indented code block", () => {
+    expect(parse("@understudy make this work:\n\n    cli --fast\n\nas a draft --draft")).toMatchObject({
+      kind: "prompt",
+      flags: { draft: true },
+    });
+  });
+
   it("a prompt may start with a word that is a command elsewhere in the sentence", () => {
     expect(parse("@understudy please stop the test from flaking")).toMatchObject({
       kind: "prompt",

@@ -7,11 +7,12 @@
  *
  * The command word is the first word after the handle on its line (`@understudy stop`, `Thanks!
  * @understudy status`); what follows it is ignored, as with other bots' commands. Anything else is a
- * prompt: its flags (outside code, `--name value` or `--name=value`) are taken out of the task text.
+ * prompt: its flags (outside code spans and blocks, `--name value` or `--name=value`) are taken out of the task text.
  * What cannot be understood — an unknown word after a slash (`/understudy frobnicate`), an unknown
  * flag, a flag without its value or with a bad one, a flag given twice — is answered with the help
  * text and the reason, never with silence and never with a run.
  */
+import { blankCodeBlocks } from "./code-blocks.js";
 import { codeSpan } from "./gfm-escape.js";
 import { parseMention } from "./parse-mention.js";
 
@@ -48,16 +49,16 @@ export function isBranchName(name: string): boolean {
 }
 
 /** `--draft` is a switch; the others take a value. */
-const FLAG_NAMES = ["model", "agent", "base", "draft"] as const;
-type FlagName = (typeof FLAG_NAMES)[number];
+export const FLAG_NAMES = ["model", "agent", "base", "draft"] as const;
+export type FlagName = (typeof FLAG_NAMES)[number];
 const isFlagName = (name: string): name is FlagName => FLAG_NAMES.some((f) => f === name);
 
 /**
- * A fenced block or a code span (left alone: parse-mention's FENCED_CODE and INLINE_CODE), or a flag:
- * `--name` or `--name=value` after a space or at a line start. Groups: 3 name, 4 `=value`.
+ * A code span (left alone, as parse-mention's INLINE_CODE), or a flag: `--name` or `--name=value`
+ * after a space or at a line start. Groups: 2 name, 3 `=value`. Read in the text with its code
+ * blocks blanked (code-blocks.ts), so a flag in a block is never one.
  */
-const CODE_OR_FLAG =
-  /^(```|~~~)[^\n]*\n[\s\S]*?(?:^\1[^\n]*$|(?![\s\S]))|(`[^`\n]*`)|(?<![^\s])--([A-Za-z][\w-]*)(=\S*)?/gm;
+const CODE_OR_FLAG = /(`[^`\n]*`)|(?<![^\s])--([A-Za-z][\w-]*)(=\S*)?/g;
 
 export function parseCommand(body: string, handle: string): ParsedCommand | null {
   const call = parseMention(body, handle);
@@ -88,22 +89,24 @@ function takeFlags(task: string): { text: string; flags: PromptFlags } | { probl
   const cuts: Array<[number, number]> = [];
   const seen = new Set<string>();
   const re = new RegExp(CODE_OR_FLAG.source, CODE_OR_FLAG.flags);
-  for (let m = re.exec(task); m !== null; m = re.exec(task)) {
-    const name = m[3];
+  // Same offsets as the task: matched here, cut there.
+  const prose = blankCodeBlocks(task);
+  for (let m = re.exec(prose); m !== null; m = re.exec(prose)) {
+    const name = m[2];
     if (name === undefined) continue; // code: left as written
     const flag = `--${name}`;
     if (!isFlagName(name)) return { problem: `\`${flag}\` is not a flag I know.` };
     if (seen.has(name)) return { problem: `\`${flag}\` is given twice.` };
     seen.add(name);
     let end = m.index + m[0].length;
-    let value = m[4]?.slice(1);
+    let value = m[3]?.slice(1);
     if (name === "draft") {
       if (value !== undefined) return { problem: `\`${flag}\` takes no value.` };
       flags.draft = true;
     } else {
       if (value === undefined) {
         // The value is the next word on the same line, unless that is another flag.
-        const next = /^[ \t]+(?!--)(\S+)/.exec(task.slice(end));
+        const next = /^[ \t]+(?!--)(\S+)/.exec(prose.slice(end));
         if (next) {
           value = next[1];
           end += next[0].length;

@@ -37,8 +37,26 @@ describe("parseMention", () => {
     ["a fenced code block", "```\n@understudy fix it\n```"],
     ["an HTML comment", "<!-- @understudy delete everything -->looks good"],
     ["a slash command mid-line", "run it with /understudy later"],
+    ["a fence indented by up to 3 spaces", "   ~~~\n@understudy fix it\n   ~~~"],
+    ["a fence in a list item", "1. Steps:\n   ```\n   @understudy fix it\n   ```\n2. done"],
+    ["a fence on a list item's first line", "- ```sh\n  /understudy fix it\n  ```"],
+    ["a fence in a nested list item", "- a\n  - b\n\n    ```\n    @understudy fix it\n    ```"],
+    ["an indented code block after a blank line", "Call it like this:\n\n    @understudy fix it\n"],
+    ["an indented code block at the start", "    /understudy fix it\nthat is all"],
+    ["a tab-indented code block", "Example:\n\n\t@understudy fix it"],
+    ["an indented code block in a list item", "- Example:\n\n      @understudy fix it"],
   ])("ignores %s", (_name, body) => {
     expect(parseMention(body, "understudy")).toBeNull();
+  });
+
+  it.each([
+    ["an indented line that continues a paragraph", "Please\n    @understudy fix it"],
+    ["a list item's next paragraph", "- the date test\n\n  @understudy fix it"],
+    ["a nested list item's next paragraph", "- a\n  - b\n\n    @understudy fix it"],
+    ["prose after a fence the list item closed", "- ```\n  code\n\n@understudy fix it"],
+    ["prose after an indented block", "    code\n@understudy fix it"],
+  ])("finds a call in %s", (_name, body) => {
+    expect(parseMention(body, "understudy")?.form).toBe("mention");
   });
 
   it("strips hidden content from the task", () => {
@@ -69,6 +87,8 @@ describe("callsSomeone", () => {
     ["plain prose", "looks good to me", false],
     ["an e-mail address", "mail ops@example.com", false],
     ["a mention in code", "run `@understudy fix`", false],
+    ["a mention in an indented code block", "run:\n\n    @understudy fix", false],
+    ["a mention in a list item's fence", "1. run:\n   ```\n   @understudy fix\n   ```", false],
     ["a mention in a quote", "> @understudy fix", false],
     ["a mention in an HTML comment", "<!-- @understudy -->", false],
   ])("%s → %s", (_name, body, expected) => {

@@ -1,8 +1,10 @@
 /**
  * Finds a call to the bot in a comment body: `@handle <task>` anywhere in prose, or `/handle <task>`
- * at the start of a line. Mentions inside code (fenced or inline) and quoted replies (`> …`) do not
- * count: quoting someone's earlier request must not start a second run.
+ * at the start of a line. Mentions inside code (fenced or indented blocks, in list items too, and
+ * inline spans; see code-blocks.ts) and quoted replies (`> …`) do not count: quoting someone's
+ * earlier request, or showing how to call the bot, must not start a run.
  */
+import { blankCodeBlocks } from "./code-blocks.js";
 import { stripHidden } from "./strip-hidden.js";
 
 export type Mention = {
@@ -16,7 +18,11 @@ export type Mention = {
   rest: string;
 };
 
-/** Fenced code blocks (closed, or running to the end) and inline code spans. */
+/**
+ * Fenced code blocks at the start of a line (closed, or running to the end) and inline code spans:
+ * what strip-hidden-markup.ts leaves as written. The grammar reads code blocks with code-blocks.ts,
+ * which also finds indented ones.
+ */
 export const FENCED_CODE = /^(```|~~~)[^\n]*\n[\s\S]*?(?:^\1[^\n]*$|(?![\s\S]))/gm;
 export const INLINE_CODE = /`[^`\n]*`/g;
 const QUOTED = /^[ \t]*>.*$/gm;
@@ -25,9 +31,9 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** Same length, newlines kept: offsets in the blanked text are offsets in the original. */
 const blank = (s: string) => s.replace(/[^\n]/g, " ");
 
-/** Blanks out fenced code, inline code and quoted lines, keeping every offset of the text. */
+/** Blanks out code blocks, inline code and quoted lines, keeping every offset of the text. */
 export function visibleProse(text: string): string {
-  return text.replace(FENCED_CODE, blank).replace(INLINE_CODE, blank).replace(QUOTED, blank);
+  return blankCodeBlocks(text).replace(INLINE_CODE, blank).replace(QUOTED, blank);
 }
 
 /** Not part of an e-mail address, a path or a longer handle (`@understudy-bot`). */

@@ -3,6 +3,7 @@
  * the session needs later is copied here, so the DO never re-reads the webhook.
  */
 import { z } from "zod";
+import { FLAG_NAMES } from "./parse-command.js";
 
 export const StartSessionRequest = z.object({
   deliveryId: z.string().min(1),
@@ -39,6 +40,11 @@ export const StartSessionRequest = z.object({
     })
     .default({}),
   /**
+   * The options the request's own flags set (the rest came from the repository's config): a flag
+   * that cannot apply (`--base` after the first run, `--draft` where no PR is opened) is answered.
+   */
+  flagged: z.array(z.enum(FLAG_NAMES)).optional(),
+  /**
    * Where the run's status comment and answers go: the issue or PR conversation, or the review
    * thread of the review comment that asked (as replies to it).
    */
@@ -57,6 +63,9 @@ export const StartSessionRequest = z.object({
       headRepo: z.string().min(1),
       baseRef: z.string().min(1),
       isFork: z.boolean(),
+      /** As the trigger's payload had it; unknown (an older request) reads as open. */
+      state: z.enum(["open", "closed"]).optional(),
+      merged: z.boolean().optional(),
     })
     .nullable()
     .default(null),

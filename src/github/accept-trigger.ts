@@ -7,11 +7,13 @@
  * stop silently: an answer to a bot invites a reply from it. A person without the right to ask gets
  * one polite answer per thread (noticeOnce). Only then 👀, and only then the config's validity
  * matters: a broken file is reported instead of running, except for `help`, `stop` and `status`,
- * which must work whatever the file says. The instruction is the text as delivered in the payload; nothing of
- * the trigger is read back from GitHub afterwards.
+ * which must work whatever the file says, for admins and maintainers (the list of who may ask is in
+ * the broken file). A failure after the 👀 is answered once, in the thread (trigger-failed.ts). The
+ * instruction is the text as delivered in the payload; nothing of the trigger is read back from
+ * GitHub afterwards.
  */
 import type { Context } from "probot";
-import { type ParsedCommand, parseCommand, type SessionCommand } from "../core/parse-command.js";
+import { FLAG_NAMES, type ParsedCommand, parseCommand, type SessionCommand } from "../core/parse-command.js";
 import { redact } from "../core/redact.js";
 import type { StartSessionRequest } from "../core/start-session-request.js";
 import { stripHidden } from "../core/strip-hidden.js";
@@ -25,15 +27,20 @@ import { helpText } from "./help-text.js";
 import { humanMayTrigger, judgeCaller } from "./may-trigger.js";
 import { type PinnedPull, pinPull } from "./pin-pull.js";
 import { postReply } from "./post-reply.js";
+import { pullStateOf } from "./pull-state.js";
 import { DEFAULT_LABEL, type LoadedConfig, loadRepoConfig, type RepoConfig } from "./repo-config.js";
 import { requestOptions } from "./request-options.js";
 import { stripHiddenMarkup } from "./strip-hidden-markup.js";
+import { TriggerFailed } from "./trigger-failed.js";
 import type { Account, Repository } from "./webhook-schemas.js";
 
 export type AcceptDeps = {
   startSession(request: StartSessionRequest): Promise<void>;
   command(command: SessionCommand, request: StartSessionRequest): Promise<void>;
-  /** True the first time a key is seen in this session (thread), false ever after. */
+  /**
+   * True the first time a key is seen in this session, false ever after. A session spans an issue and
+   * the pull request it opened, so a key names its thread and its kind (`refused:<number>`).
+   */
   noticeOnce(key: string): Promise<boolean>;
   /** The App's slug, read once (app-slug.ts). */
   appSlug(): Promise<string>;
@@ -52,6 +59,8 @@ export type TriggerContext = {
   octokit: GitHubClient;
   log: Context["log"];
   config(fileName: string): Promise<unknown>;
+  /** The delivery as received: read here only for a pull request's state (pull-state.ts). */
+  payload?: unknown;
 };
 
 /** A trigger, as its handler read it from the payload. */
@@ -119,37 +128,55 @@ export async function acceptTrigger(
   const caller = judgeCaller(accounts, slug, config.allowed_bots);
   if (caller.kind === "bot" && !caller.allowed)
     return log.info({ login }, "bots not listed in allowed_bots never trigger");
+  // Whether the caller may use what works without the config (help, stop, status): with a broken
+  // file, only admins and maintainers (may-trigger.ts); bots never get this far then.
+  let trusted = true;
   if (caller.kind === "human") {
-    const verdict = await humanMayTrigger(context.octokit, owner, repo, login, config);
-    if (!verdict.ok) {
+    const verdict = await humanMayTrigger(context.octokit, owner, repo, login, loaded.ok ? config : null);
+    if (!verdict.ok && verdict.why !== "config_invalid") {
       log.info({ login, why: verdict.why }, "trigger from someone who may not ask");
       // One answer per thread: a refusal on every comment would be noise, and could be made to be.
-      if (await deps.noticeOnce("refused"))
+      if (await deps.noticeOnce(`refused:${t.thread.number}`))
         await postReply(context.octokit, where, refusalText(login, verdict.why));
       return;
     }
+    trusted = verdict.ok;
   }
 
-  await addEyes(context.octokit, owner, repo, t.react);
-  // Help, stop and status do not depend on the file, and must work while it is broken.
-  const keepsWorking = ask.kind === "help" || (ask.kind === "session" && ask.command !== "retry");
-  if (!loaded.ok && !keepsWorking) {
-    log.info({ problems: loaded.problems }, "invalid config");
-    return postReply(context.octokit, where, configProblemsText(login, loaded.problems));
-  }
-  if (ask.kind === "help")
-    return postReply(context.octokit, where, helpText({ handle, label, problem: ask.problem }));
+  // From the 👀 on, the person waits for an answer: a failure carries where to give it, and the
+  // inbox gives it once the delivery has failed for good (trigger-failed.ts).
+  try {
+    await addEyes(context.octokit, owner, repo, t.react);
+    // Help, stop and status do not depend on the file, and must work while it is broken.
+    const keepsWorking =
+      trusted && (ask.kind === "help" || (ask.kind === "session" && ask.command !== "retry"));
+    if (!loaded.ok && !keepsWorking) {
+      log.info({ problems: loaded.problems }, "invalid config");
+      await postReply(context.octokit, where, configProblemsText(login, loaded.problems));
+      return;
+    }
+    if (ask.kind === "help") {
+      await postReply(context.octokit, where, helpText({ handle, label, problem: ask.problem }));
+      return;
+    }
 
-  const base = baseRequest(context, t);
-  if (ask.kind === "session") {
-    await deps.command(ask.command, { ...base, task: ask.command, prompt: ask.command });
-    return log.info({ command: ask.command }, "session command");
+    const base = baseRequest(context, t);
+    if (ask.kind === "session") {
+      await deps.command(ask.command, { ...base, task: ask.command, prompt: ask.command });
+      return log.info({ command: ask.command }, "session command");
+    }
+    // A token pasted into the request is removed before it is stored, shown or given to the agent.
+    const task = redact(ask.task);
+    const { pull: pinned, prompt } = await promptFor(context, t, task, slug, deps.headAt);
+    // Closed or merged, the session leaves its head alone (worker/session/session-branch.ts).
+    const pull = pinned && { ...pinned, ...pullStateOf(context.payload) };
+    const options = requestOptions(config, ask.flags);
+    const flagged = FLAG_NAMES.filter((f) => ask.flags[f] !== undefined);
+    await deps.startSession({ ...base, task, prompt, options, flagged, pull });
+    log.info({ options, pinned: pull?.headSha ?? null }, "request accepted");
+  } catch (error) {
+    throw new TriggerFailed({ installationId: t.installationId, ...where, login }, error);
   }
-  // A token pasted into the request is removed before it is stored, shown or given to the agent.
-  const task = redact(ask.task);
-  const { pull, prompt } = await promptFor(context, t, task, slug, deps.headAt);
-  await deps.startSession({ ...base, task, prompt, options: requestOptions(config, ask.flags), pull });
-  log.info({ options: requestOptions(config, ask.flags), pinned: pull?.headSha ?? null }, "request accepted");
 }
 
 /** A labelled issue is its own task: its title names it, its description is the context. */

@@ -14,7 +14,10 @@ import { seedPull } from "../demo/github/seed-pull.js";
 import { seedReview, seedReviewComment } from "../demo/github/seed-review.js";
 import { type GitHubStandIn, startGitHubStandIn } from "../demo/github/start-github-stand-in.js";
 import type { WebhookPayloadKind, WebhookPayloadParams } from "../demo/github/webhook-payload.js";
+import { startFailedText } from "./answer-texts.js";
 import { understudyApp } from "./app.js";
+import { retryAfterOf } from "./request-policy.js";
+import { TriggerFailed } from "./trigger-failed.js";
 
 let gh: GitHubStandIn;
 let probot: Probot;
@@ -94,7 +97,7 @@ afterAll(async () => {
 beforeEach(() => {
   started.length = 0;
   commands.length = 0;
-  // One thread per test: noticeOnce is per session, and each test starts its own threads.
+  // One session per test: each test starts its own threads.
   notices.clear();
 });
 
@@ -222,10 +225,47 @@ describe("issue comments", () => {
       headRepo: "octo/plain",
       baseRef: "main",
       isFork: false,
+      state: "open",
+      merged: false,
     });
     expect(r.prompt).toMatch(/changes 2 files/);
     expect(r.prompt).toContain("added src/greet.js (+1 −0)");
     expect(r.prompt).toContain("modified README.md");
+  });
+
+  it("says whether the pull request was closed or merged when asked, as the payload has it", async () => {
+    const closed = await pull("plain");
+    closed.state = "closed";
+    await comment("plain", "@understudy pick this up again", "alice", closed.number);
+    const merged = await pull("plain");
+    const c = gh.createIssueComment({
+      owner: "octo",
+      repo: "plain",
+      issueNumber: merged.number,
+      body: "@understudy follow up",
+      user: "alice",
+    });
+    const payload = gh.webhookPayload("issue_comment.created", {
+      owner: "octo",
+      repo: "plain",
+      issueNumber: merged.number,
+      commentId: c.id,
+    });
+    (payload.issue as { state: string }).state = "closed";
+    (payload.issue as { pull_request: { merged_at: string | null } }).pull_request.merged_at =
+      new Date().toISOString();
+    await probot.receive({ id: `d-${++delivery}`, name: "issue_comment", payload } as Parameters<
+      typeof probot.receive
+    >[0]);
+    expect(started.map((r) => [r.issue.number, r.pull?.state, r.pull?.merged])).toEqual([
+      [closed.number, "closed", false],
+      [merged.number, "closed", true],
+    ]);
+  });
+
+  it("says which flags the request set itself, for the session to answer those that cannot apply", async () => {
+    await comment("configured", "@understudy fix it --base develop");
+    expect(started.map((r) => [r.options.draft, r.flagged])).toEqual([[true, ["base"]]]);
   });
 
   it.each(["stop", "status", "retry"] as const)("hands `%s` to the session", async (word) => {
@@ -275,6 +315,16 @@ describe("who may call", () => {
     expect(started).toEqual([]);
     expect(commands).toEqual([]);
     expect(eyesOn(first.commentId)).toEqual([]);
+  });
+
+  it("answers once per thread when one session spans an issue and the pull request it opened", async () => {
+    // The recorder's notices are one session's: the issue and the PR it opened share them.
+    const issue = await comment("plain", "@understudy fix it", "bob");
+    const pr = await pull("plain");
+    await comment("plain", "@understudy fix it here", "bob", pr.number);
+    await comment("plain", "@understudy please", "bob", pr.number);
+    expect(botComments("plain", issue.issueNumber)).toHaveLength(1);
+    expect(botComments("plain", pr.number)).toHaveLength(1);
   });
 
   it("lets maintainers in", async () => {
@@ -354,14 +404,28 @@ describe("repository config", () => {
     expect(eyesOn(commentId)).toHaveLength(1);
   });
 
-  it("still stops, reports status and helps with an invalid file; retry waits for a good one", async () => {
-    await comment("broken", "@understudy stop");
-    await comment("broken", "@understudy status");
-    const help = await comment("broken", "@understudy help");
-    const retry = await comment("broken", "@understudy retry");
+  it("still stops, reports status and helps with an invalid file for a maintainer; retry waits for a good one", async () => {
+    await comment("broken", "@understudy stop", "carol");
+    await comment("broken", "@understudy status", "carol");
+    const help = await comment("broken", "@understudy help", "carol");
+    const retry = await comment("broken", "@understudy retry", "carol");
     expect(commands.map(([c]) => c)).toEqual(["stop", "status"]);
     expect(botComments("broken", help.issueNumber)[0]?.body).toContain("**Commands**");
     expect(botComments("broken", retry.issueNumber)[0]?.body).toContain("is not valid");
+  });
+
+  it("with an invalid file, tells a writer what is wrong instead of obeying: its allowed_users is unknown", async () => {
+    const asks = await Promise.all(
+      ["stop", "status", "help"].map((word) => comment("broken", `@understudy ${word}`, "alice")),
+    );
+    expect(commands).toEqual([]);
+    for (const { issueNumber } of asks) {
+      const replies = botComments("broken", issueNumber);
+      expect(replies).toHaveLength(1);
+      expect(replies[0]!.body).toContain("is not valid");
+    }
+    await comment("broken", "@understudy stop", "bob");
+    expect(commands).toEqual([]);
   });
 
   it("quotes a YAML syntax error with its line", async () => {
@@ -546,6 +610,35 @@ describe("other triggers", () => {
     expect(gh.log.slice(from).filter((l) => l.path.includes("/reactions"))).toEqual([]);
   });
 
+  it("gives a review comment the newest earlier comments of a long thread, not the oldest", async () => {
+    const pr = await pull("plain");
+    for (let i = 1; i <= 130; i++)
+      gh.createIssueComment({
+        owner: "octo",
+        repo: "plain",
+        issueNumber: pr.number,
+        body: `earlier note #${String(i).padStart(3, "0")}`,
+        user: "bob",
+      });
+    const c = await seedReviewComment(gh, {
+      owner: "octo",
+      repo: "plain",
+      pullNumber: pr.number,
+      path: "README.md",
+      body: "@understudy tidy this",
+      user: "alice",
+    });
+    await receive("pull_request_review_comment.created", {
+      repo: "plain",
+      issueNumber: pr.number,
+      commentId: c.id,
+    });
+    const prompt = started[0]!.prompt;
+    expect(prompt).toContain("earlier note #130");
+    expect(prompt).toContain("earlier note #111");
+    expect(prompt).not.toContain("earlier note #001");
+  });
+
   it("ignores a review without a call", async () => {
     const pr = await pull("plain");
     const review = await seedReview(gh, {
@@ -560,6 +653,55 @@ describe("other triggers", () => {
       issueNumber: pr.number,
       reviewId: review.id,
     });
+    expect(started).toEqual([]);
+  });
+});
+
+describe("a failure after the 👀", () => {
+  it("fails with where to answer and why, for the session's inbox to answer once (a PR that cannot be read)", async () => {
+    const issue = gh.createIssue({ owner: "octo", repo: "plain", title: "Gone", user: "octo" });
+    const c = gh.createIssueComment({
+      owner: "octo",
+      repo: "plain",
+      issueNumber: issue.number,
+      body: "@understudy fix it",
+      user: "alice",
+    });
+    const payload = gh.webhookPayload("issue_comment.created", {
+      owner: "octo",
+      repo: "plain",
+      issueNumber: issue.number,
+      commentId: c.id,
+    });
+    // Delivered as a pull request whose `pulls.get` answers 404 (its head repository is gone, say).
+    (payload.issue as { pull_request?: unknown }).pull_request = {
+      url: `${gh.apiUrl}/repos/octo/plain/pulls/${issue.number}`,
+    };
+    const error = await probot
+      .receive({ id: `d-${++delivery}`, name: "issue_comment", payload } as Parameters<
+        typeof probot.receive
+      >[0])
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    const failed = (error as AggregateError | null)?.errors?.[0];
+    expect(failed).toBeInstanceOf(TriggerFailed);
+    const { place, cause } = failed as TriggerFailed;
+    expect(place).toEqual({
+      installationId: gh.state.installations[0]!.id,
+      owner: "octo",
+      repo: "plain",
+      number: issue.number,
+      replyTo: { kind: "conversation" },
+      login: "alice",
+    });
+    // Not worth another try: the inbox answers at once.
+    expect(retryAfterOf(failed)).toBeUndefined();
+    expect(startFailedText("alice", cause)).toMatch(
+      /^@alice I could not start on this: GitHub answered 404 \(Not Found/,
+    );
+    expect(eyesOn(c.id)).toHaveLength(1);
     expect(started).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * What the prompt needs from GitHub besides the payload, each read once: the comments written before
- * the trigger (`issues.listComments`, the newest page) and a pull request's changed files
- * (`pulls.listFiles`, the first 100). The prompt caps them further (build-prompt.ts).
+ * the trigger (`issues.listComments`, the newest page; `issues.get` first for how many there are
+ * when the payload does not say) and a pull request's changed files (`pulls.listFiles`, the first
+ * 100). The prompt caps them further (build-prompt.ts).
  */
 import { PROMPT_CAPS, type PromptComment, type PromptFile } from "./build-prompt.js";
 import type { GitHubClient } from "./github-client.js";
@@ -21,8 +22,12 @@ export async function earlierComments(
   /** The App's own account: its status comments are not context. */
   appLogin: string,
 ): Promise<{ items: PromptComment[]; total: number }> {
+  // Review events carry no comment count, and the list is oldest first with no documented way to
+  // reverse it (`since` filters by update time): one request for the count says which page is the
+  // newest (GET /repos/{owner}/{repo}/issues/{issue_number}, which a pull request answers too).
+  const count = total ?? (await commentCount(octokit, where));
   // A few more than the prompt shows: comments written after the trigger may be on the page too.
-  const page = newestPage(total ?? 0, PROMPT_CAPS.commentCount + 5);
+  const page = newestPage(count, PROMPT_CAPS.commentCount + 5);
   const { data } = await octokit.rest.issues.listComments({
     owner: where.owner,
     repo: where.repo,
@@ -40,6 +45,15 @@ export async function earlierComments(
     items: earlier.map((c) => ({ author: c.user?.login ?? "ghost", at: c.created_at, body: c.body ?? "" })),
     total: earlier.length + (page.page - 1) * page.per_page,
   };
+}
+
+async function commentCount(octokit: GitHubClient, where: Where): Promise<number> {
+  const { data } = await octokit.rest.issues.get({
+    owner: where.owner,
+    repo: where.repo,
+    issue_number: where.number,
+  });
+  return data.comments;
 }
 
 export async function changedFiles(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { configProblemsText, refusalText } from "./answer-texts.js";
+import { z } from "zod";
+import { configProblemsText, refusalText, startFailedText } from "./answer-texts.js";
 import { helpText } from "./help-text.js";
 import { CONFIG_KEYS } from "./repo-config.js";
 
@@ -43,5 +44,23 @@ describe("answers", () => {
     expect(text).toContain(
       "- the file: invalid YAML at line 2, column 1:\n\n  ```text\n  model: [x\n  ^\n  ```",
     );
+  });
+
+  it("says in one plain line why a request could not start", () => {
+    const notFound = Object.assign(new Error("Not Found - https://docs.github.com/rest/pulls/pulls"), {
+      status: 404,
+    });
+    expect(startFailedText("alice", notFound)).toBe(
+      "@alice I could not start on this: GitHub answered 404 (Not Found - https://docs.github.com/rest/pulls/pulls).",
+    );
+    const zod = z.object({ head: z.object({ ref: z.string() }) }).safeParse({ head: {} }).error;
+    expect(startFailedText("alice", zod)).toMatch(
+      /^@alice I could not start on this: GitHub's answer was not what I expected at head\.ref: Invalid input/,
+    );
+    expect(startFailedText("alice", new Error("boom.\nstack"), 8)).toBe(
+      "@alice I could not start on this: boom (tried 8 times).",
+    );
+    // The reason is plain text: no markup, no pings.
+    expect(startFailedText("alice", new Error("<b>@bob</b> `x`"))).not.toMatch(/<b>|`x`|(?<!\S)@bob/);
   });
 });

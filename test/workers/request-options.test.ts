@@ -3,11 +3,12 @@
  * branch prefix, time limit), a pull request's pinned head, and the thread the answer goes to.
  */
 import { describe, expect, it } from "vitest";
+import type { StartSessionRequest } from "../../src/core/start-session-request.js";
 import type { Event } from "../../src/core/wire.js";
 import { acceptRequest } from "../../worker/session/accept-request.js";
 import { onSandboxConnected, onSandboxEvents } from "../../worker/session/lifecycle.js";
 import type { SessionDeps } from "../../worker/session/session-deps.js";
-import { freshSession, inside, request } from "./session-harness.js";
+import { freshSession, inside, type Recorded, request } from "./session-harness.js";
 
 const URL = "http://understudy.test";
 const HEAD = "a".repeat(40);
@@ -31,7 +32,7 @@ async function finish(d: SessionDeps, commitsAhead = 1) {
   );
 }
 
-const pull = (over: Partial<{ isFork: boolean; headRef: string }> = {}) => ({
+const pull = (over: Partial<NonNullable<StartSessionRequest["pull"]>> = {}) => ({
   headSha: HEAD,
   headRef: "feature/login",
   headRepo: "acme/widgets",
@@ -173,6 +174,138 @@ describe("pull requests the bot did not open", () => {
       const replies = r.github.filter((c) => c.method === "issues.createComment");
       expect(replies).toHaveLength(1);
       expect(String(replies[0]!.params.body)).toMatch(/comes from a fork\. I never push to forks/);
+    });
+  });
+});
+
+/** The short answers in the thread (status comments start with their headline). */
+const replies = (r: Recorded) =>
+  r.github
+    .filter((c) => c.method === "issues.createComment" && String(c.params.body).startsWith("@"))
+    .map((c) => String(c.params.body));
+
+const onPull = (n: number, over: Partial<StartSessionRequest> = {}, head = {}) =>
+  request(n, { issue: { number: 40, title: "Login page", isPullRequest: true }, pull: pull(head), ...over });
+
+describe("pull requests whose head is not the session's to push to", () => {
+  it("works on a branch of its own when the head is the default branch, into that branch, and says so", async () => {
+    await inside(freshSession(), async (d, r) => {
+      await acceptRequest(d, onPull(1, {}, { headRef: "main", baseRef: "release" }), URL);
+      expect(r.spawned[0]!.repo).toMatchObject({
+        branch: "understudy/40-login-page",
+        baseBranch: "main",
+        startSha: HEAD,
+        startRef: "refs/pull/40/head",
+      });
+      const note =
+        "This pull request comes from `main`, the default branch, so I do not push to `main`: I work on `understudy/40-login-page` and open a pull request from it into `main`.";
+      expect(replies(r)).toEqual([`@user1 ${note}`]);
+      expect(d.store.events(1).find((e) => e.type === "session_status")?.data).toMatchObject({
+        reason: `Requested by @user1. ${note}`,
+      });
+      await finish(d);
+      expect(r.github.find((c) => c.method === "pulls.create")?.params).toMatchObject({
+        head: "understudy/40-login-page",
+        base: "main",
+      });
+    });
+  });
+
+  it("starts a closed pull request's work again on a branch of its own, from its head", async () => {
+    await inside(freshSession(), async (d, r) => {
+      await acceptRequest(d, onPull(1, {}, { state: "closed" }), URL);
+      expect(r.spawned[0]!.repo).toMatchObject({
+        branch: "understudy/40-login-page",
+        baseBranch: "develop",
+        startSha: HEAD,
+        startRef: "refs/pull/40/head",
+      });
+      expect(replies(r)).toEqual([
+        expect.stringMatching(/^@user1 This pull request is closed, so I do not push to `feature\/login`/),
+      ]);
+    });
+  });
+
+  it("follows up a merged pull request from its base, on a branch of its own", async () => {
+    await inside(freshSession(), async (d, r) => {
+      await acceptRequest(d, onPull(1, {}, { state: "closed", merged: true }), URL);
+      const spec = r.spawned[0]!.repo;
+      expect(spec).toMatchObject({ branch: "understudy/40-login-page", baseBranch: "develop" });
+      expect(spec.startSha).toBeUndefined();
+      expect(replies(r)).toEqual([
+        expect.stringMatching(/^@user1 This pull request is merged, so I do not push/),
+      ]);
+    });
+  });
+
+  it("leaves a pull request's head once it is merged, even in a session that worked on it", async () => {
+    await inside(freshSession(), async (d, r) => {
+      await acceptRequest(d, onPull(1), URL);
+      await finish(d);
+      await acceptRequest(d, onPull(2, {}, { state: "closed", merged: true }), URL);
+      expect(r.spawned.map((s) => s.repo.branch)).toEqual(["feature/login", "understudy/40-login-page"]);
+      await finish(d);
+      expect(r.github.filter((c) => c.method === "pulls.create").map((c) => c.params.head)).toEqual([
+        "understudy/40-login-page",
+      ]);
+    });
+  });
+});
+
+describe("flags that cannot apply", () => {
+  it("answers `--base` on a follow-up with why, and runs it on the session's branch", async () => {
+    await inside(freshSession(), async (d, r) => {
+      await acceptRequest(d, request(1), URL);
+      await finish(d);
+      await acceptRequest(d, request(2, { options: { base: "release" }, flagged: ["base"] }), URL);
+      expect(r.spawned.map((s) => s.repo.baseBranch)).toEqual(["main", "main"]);
+      expect(replies(r)).toEqual([
+        "@user2 `--base release` was not applied: this session's branch `understudy/12-add-a-greeting-file` already exists, based on `main`.",
+      ]);
+    });
+  });
+
+  it("answers `--base` and `--draft` on someone's pull request, and runs it", async () => {
+    await inside(freshSession(), async (d, r) => {
+      await acceptRequest(
+        d,
+        onPull(1, { options: { base: "release", draft: true }, flagged: ["base", "draft"] }),
+        URL,
+      );
+      expect(r.spawned).toHaveLength(1);
+      expect(replies(r)).toEqual([
+        "@user1 `--base release` was not applied: a pull request's work is based on `develop`. `--draft` was not applied: I push to this pull request's branch and open no pull request.",
+      ]);
+    });
+  });
+
+  it("answers `--draft` when the session already has its pull request", async () => {
+    await inside(freshSession(), async (d, r) => {
+      await acceptRequest(d, request(1), URL);
+      await finish(d);
+      await acceptRequest(d, request(2, { options: { draft: true }, flagged: ["draft"] }), URL);
+      expect(replies(r)).toEqual([
+        "@user2 `--draft` was not applied: this session already has pull request #99.",
+      ]);
+    });
+  });
+
+  it("says nothing of a flag that applies, or of the config's draft where no PR is opened", async () => {
+    await inside(freshSession(), async (d, r) => {
+      await acceptRequest(
+        d,
+        request(1, { options: { base: "release", draft: true }, flagged: ["base", "draft"] }),
+        URL,
+      );
+      await finish(d);
+      await acceptRequest(d, request(2, { options: { base: "release" }, flagged: ["base"] }), URL);
+      expect(r.spawned.map((s) => s.repo.baseBranch)).toEqual(["release", "release"]);
+      expect(r.github.find((c) => c.method === "pulls.create")?.params.draft).toBe(true);
+      expect(replies(r)).toEqual([]);
+    });
+    await inside(freshSession(), async (d, r) => {
+      await acceptRequest(d, onPull(1, { options: { draft: true } }), URL);
+      expect(replies(r)).toEqual([]);
     });
   });
 });

@@ -240,11 +240,15 @@ describe("triggers through the webhook route", () => {
     });
   });
 
-  it("notes a notice once per session, durably", async () => {
+  it("notes a notice once per key, durably", async () => {
     const stub = env.SESSIONS.get(env.SESSIONS.idFromName("notices-test"));
     const seen = await runInDurableObject(stub, (instance) => {
       const { store } = depsOf(instance);
-      return [store.noticeOnce("refused", 1), store.noticeOnce("refused", 2), store.noticeOnce("other", 3)];
+      return [
+        store.noticeOnce("refused:1", 1),
+        store.noticeOnce("refused:1", 2),
+        store.noticeOnce("refused:2", 3),
+      ];
     });
     expect(seen).toEqual([true, false, true]);
   });

@@ -12,6 +12,8 @@ export function apiRequest(last: StartSessionRequest, text: string, author: stri
     trigger: { commentId: null, htmlUrl: "" },
     requester: { login: author, id: 0 },
     task: text,
+    // The options are the last request's; its flags were written there, not here.
+    flagged: undefined,
     prompt: buildPrompt({
       repo: `${last.repo.owner}/${last.repo.name}`,
       kind: last.issue.isPullRequest ? "pull request" : "issue",

@@ -4,10 +4,14 @@
  * 👀, status comment, sandbox) runs in the Durable Object, where a failure is retried from the alarm
  * instead of being lost with a request context. A delivery whose handling fails is tried again with
  * backoff (honouring GitHub's retry-after) up to MAX_INBOX_ATTEMPTS times; the handlers it runs are
- * idempotent per delivery (startRun, reactions) so a retry never starts a second run.
+ * idempotent per delivery (startRun, reactions) so a retry never starts a second run. A trigger
+ * that fails for good after its 👀 is answered in its thread, once (src/github/trigger-failed.ts).
  */
+import { startFailedText } from "../../src/github/answer-texts.js";
 import { retryAfterOf } from "../../src/github/request-policy.js";
+import { TriggerFailed } from "../../src/github/trigger-failed.js";
 import { backoffMs } from "./backoff.js";
+import { reply } from "./reply.js";
 import type { SessionDeps } from "./session-deps.js";
 import type { InboxInput } from "./store.js";
 import { clearTimers, setTimer } from "./timers.js";
@@ -56,6 +60,8 @@ export async function runInbox(d: SessionDeps, run: WebhookRunner): Promise<void
         if (attempts >= MAX_INBOX_ATTEMPTS || retryAfter === undefined) {
           d.log("delivery failed for good", { delivery: row.deliveryId, attempts, error: message });
           d.store.settleInbox(row.deliveryId, { state: "failed" }, message);
+          // After its 👀 the person waits for an answer: one, now that no retry will come.
+          if (cause instanceof TriggerFailed) await answerFailure(d, cause, attempts);
         } else {
           const wait = Math.max(retryAfter, backoffMs(attempts));
           d.log("delivery failed; retrying from the alarm", {
@@ -72,6 +78,20 @@ export async function runInbox(d: SessionDeps, run: WebhookRunner): Promise<void
   const next = d.store.nextInboxAt();
   if (next === null) await clearTimers(d, "inbox");
   else await setTimer(d, "inbox", next);
+}
+
+async function answerFailure(d: SessionDeps, failed: TriggerFailed, attempts: number): Promise<void> {
+  const p = failed.place;
+  await reply(
+    d,
+    {
+      installationId: p.installationId,
+      repo: { owner: p.owner, name: p.repo },
+      issue: { number: p.number },
+      replyTo: p.replyTo,
+    },
+    startFailedText(p.login, failed.cause, attempts),
+  );
 }
 
 /** Probot rethrows a handler's errors wrapped in an AggregateError; the first one says why. */

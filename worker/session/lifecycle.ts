@@ -13,8 +13,10 @@ import { retryAfterOf } from "../../src/github/request-policy.js";
 import { backoffMs } from "./backoff.js";
 import { requestCommentEdit, writeCommentNow } from "./comment.js";
 import { linkPullRequest, openRunPullRequest } from "./open-run-pull-request.js";
+import { reply } from "./reply.js";
+import { runNotes } from "./run-notes.js";
 import { sandboxSpec } from "./sandbox-spec.js";
-import { runTimeLimitMs, sessionBranch } from "./session-branch.js";
+import { headOffLimits, runTimeLimitMs, sessionBranch } from "./session-branch.js";
 import type { SessionDeps } from "./session-deps.js";
 import type { SessionRecord } from "./session-record.js";
 import type { StoredRequest } from "./store.js";
@@ -58,7 +60,12 @@ export async function startRun(d: SessionDeps, stored: StoredRequest, publicUrl:
   const req = stored.request;
   const at = new Date(d.now()).toISOString();
   const run = (previous?.run ?? 0) + 1;
-  const where = previous ?? sessionBranch(d.config, req);
+  // A follow-up goes on on the session's branch, unless that is a pull request's head the request
+  // says is off limits now (closed, merged): then a branch of its own, with a pull request of its own.
+  const offLimits = headOffLimits(req);
+  const kept = previous && !(offLimits && req.pull?.headRef === previous.branch) ? previous : null;
+  const where = kept ?? sessionBranch(d.config, req);
+  const notes = runNotes(req, where, kept, offLimits);
   const limitMs = runTimeLimitMs(d.config, req);
   const record: SessionRecord = {
     sessionId: d.id,
@@ -71,8 +78,8 @@ export async function startRun(d: SessionDeps, stored: StoredRequest, publicUrl:
     finishedAt: null,
     branch: where.branch,
     baseBranch: where.baseBranch,
-    branchUrl: previous?.branchUrl ?? null,
-    pr: previous?.pr ?? null,
+    branchUrl: kept?.branchUrl ?? null,
+    pr: kept?.pr ?? null,
     summary: null,
     error: null,
     commentId: null,
@@ -90,11 +97,11 @@ export async function startRun(d: SessionDeps, stored: StoredRequest, publicUrl:
     queueCleared: 0,
     sessionKey: previous?.sessionKey ?? sessionKey(req),
     originIsPullRequest: where.originIsPullRequest,
-    prLinked: previous?.prLinked ?? false,
+    prLinked: kept?.prLinked ?? false,
     sandboxConnectedAt: null,
     finalCommentPending: false,
-    lastPushedSha: previous?.lastPushedSha ?? null,
-    linkFailures: previous?.linkFailures ?? 0,
+    lastPushedSha: kept?.lastPushedSha ?? null,
+    linkFailures: kept?.linkFailures ?? 0,
     startSeq: d.store.maxSeq(),
   };
   // Written in one synchronous step with the request's state and the run's first timers: a retried
@@ -104,16 +111,16 @@ export async function startRun(d: SessionDeps, stored: StoredRequest, publicUrl:
   d.store.setTimer("connect", d.now() + d.config.SANDBOX_CONNECT_MS);
   d.store.setTimer("deadline", d.now() + limitMs + 60_000);
   d.store.clearTimer("next");
-  d.store.appendControlEvent(
-    run,
-    { type: "session_status", data: { status: "queued", reason: `Requested by @${req.requester.login}` } },
-    at,
-  );
+  const reason = `Requested by @${req.requester.login}${notes.length > 0 ? `. ${notes.join(" ")}` : ""}`;
+  d.store.appendControlEvent(run, { type: "session_status", data: { status: "queued", reason } }, at);
   await syncAlarm(d);
   // The status comment is the first answer a person sees: post it before anything slow. A failure
   // here is retried by the comment's own timer; the run goes on.
   await writeCommentNow(d);
   await spawnSandbox(d, run);
+  // What the run does other than asked (a flag that cannot apply, a branch of its own) is said in
+  // the thread too: the status comment shows where the work goes, not why.
+  if (notes.length > 0) await reply(d, req, `@${req.requester.login} ${notes.join(" ")}`);
   return true;
 }
 

@@ -5,11 +5,13 @@
 import type { StartSessionRequest } from "../../src/core/start-session-request.js";
 import type { SessionDeps } from "./session-deps.js";
 
-export async function reply(
-  d: SessionDeps,
-  to: Pick<StartSessionRequest, "installationId" | "repo" | "issue" | "replyTo">,
-  body: string,
-): Promise<void> {
+/** Where an answer goes: a request, or a trigger that never became one (worker/session/inbox.ts). */
+export type ReplyTarget = Pick<StartSessionRequest, "installationId" | "replyTo"> & {
+  repo: Pick<StartSessionRequest["repo"], "owner" | "name">;
+  issue: Pick<StartSessionRequest["issue"], "number">;
+};
+
+export async function reply(d: SessionDeps, to: ReplyTarget, body: string): Promise<void> {
   try {
     const gh = await d.github(to.installationId);
     const where = { owner: to.repo.owner, repo: to.repo.name };

@@ -31,6 +31,8 @@ export async function retryRequest(
       issue: asked.issue,
       replyTo: asked.replyTo,
       pull: asked.pull,
+      // No flag was written in the retry: a flag of the earlier request is not answered again.
+      flagged: undefined,
     },
     publicUrl,
   );

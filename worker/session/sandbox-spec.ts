@@ -7,7 +7,7 @@ import { branchName } from "../../src/core/branch-name.js";
 import { commitTitle } from "../../src/core/commit-title.js";
 import type { SandboxSpec } from "../../src/core/wire.js";
 import { gitIdentities } from "./git-identities.js";
-import { runTimeLimitMs } from "./session-branch.js";
+import { headOffLimits, runTimeLimitMs } from "./session-branch.js";
 import type { SessionDeps } from "./session-deps.js";
 import type { SessionRecord } from "./session-record.js";
 
@@ -43,13 +43,16 @@ export function sandboxSpec(d: SessionDeps, s: SessionRecord, token: string): Sa
  * Where the run starts when a pull request asked: the head commit pinned when the trigger was
  * accepted, so a push to the PR after the request changes nothing the agent works on (and the push
  * back is refused rather than overwrite it). A fork's head is fetched from the base repository's
- * `refs/pull/<n>/head`, since the session never pushes to the fork and works on a branch of its own.
+ * `refs/pull/<n>/head`, since the session never pushes to the fork and works on a branch of its own;
+ * so is the head of a pull request the session must not push to (a closed PR's branch may be gone).
  */
 function startPoint(s: SessionRecord): Pick<SandboxSpec["repo"], "startSha" | "startRef"> {
   const pull = s.request.pull;
   if (!pull) return {};
-  if (pull.isFork) return { startSha: pull.headSha, startRef: `refs/pull/${s.request.issue.number}/head` };
-  return pull.headRef === s.branch ? { startSha: pull.headSha } : {};
+  const fromPullRef = { startSha: pull.headSha, startRef: `refs/pull/${s.request.issue.number}/head` };
+  if (pull.isFork) return fromPullRef;
+  if (pull.headRef === s.branch) return { startSha: pull.headSha };
+  return headOffLimits(s.request)?.fromHead ? fromPullRef : {};
 }
 
 /**

@@ -97,7 +97,7 @@ export class SessionDO extends DurableObject<Env> {
       store.migrate();
       await github.probot.load(
         understudyApp({
-          // Once per session: a refusal is answered once per thread (src/github/accept-trigger.ts).
+          // Durable, by key: a refusal is answered once per thread (src/github/accept-trigger.ts).
           noticeOnce: async (key) => store.noticeOnce(key, Date.now()),
           startSession: async (request) => {
             await acceptRequest(deps, request, publicUrlOf(request.deliveryId));

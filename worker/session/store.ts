@@ -84,7 +84,7 @@ export class SessionStore {
       `);
     }
     if (version < 4) {
-      // Answers given once per session (thread), by key: the refusal to someone who may not ask.
+      // Answers given once, by key (kind and thread): the refusal to someone who may not ask.
       this.sql.exec(`CREATE TABLE IF NOT EXISTS notices (key TEXT PRIMARY KEY, at INTEGER NOT NULL)`);
     }
     this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)`, String(SCHEMA_VERSION));
@@ -296,7 +296,10 @@ export class SessionStore {
     this.sql.exec(`INSERT OR IGNORE INTO commands (delivery_id, at) VALUES (?, ?)`, deliveryId, Date.now());
   }
 
-  /** True the first time `key` is noted in this session, false ever after. */
+  /**
+   * True the first time `key` is noted in this session, false ever after. The session spans an issue
+   * and the pull request it opened: a key that is once per thread names the thread (`fork:41`).
+   */
   noticeOnce(key: string, now: number): boolean {
     return this.sql.exec(`INSERT OR IGNORE INTO notices (key, at) VALUES (?, ?)`, key, now).rowsWritten > 0;
   }
