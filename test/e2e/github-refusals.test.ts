@@ -121,7 +121,7 @@ describe("GitHub refusals", () => {
     expect(refused("GET", permission)).toHaveLength(6);
   }, 120_000);
 
-  it("drops a delivery GitHub answers with a refusal that a retry cannot change, without trying again", async () => {
+  it("drops a delivery GitHub answers with a refusal that a retry cannot change, says so once, and does not try again", async () => {
     const issueNumber = stack.createIssue("Reaction refused");
     const reactions = /\/issues\/comments\/\d+\/reactions$/;
     stack.github.injectFault({
@@ -142,6 +142,9 @@ describe("GitHub refusals", () => {
       (l) => l.method === "POST" && l.path.endsWith(`/comments/${commentId}/reactions`),
     );
     expect(attempts.map((l) => l.status)).toEqual([422]);
-    expect(botCommentsOn(issueNumber)).toEqual([]);
+    // Not tried again, and not silent: one answer says why nothing started.
+    const answers = botCommentsOn(issueNumber);
+    expect(answers).toHaveLength(1);
+    expect(answers[0]!.body).toMatch(/I could not start on this: GitHub answered 422/);
   });
 });
