@@ -10,6 +10,7 @@ import type { z } from "zod";
 import { describeZodError, EventsQuery, PromptBody, StopBody } from "../src/core/api-schemas.js";
 import { parseConfig } from "./config.js";
 import type { Env } from "./env.js";
+import { sessionStub } from "./session-stub.js";
 
 export const api = new Hono<{ Bindings: Env }>();
 
@@ -19,16 +20,10 @@ api.use("*", async (c, next) => {
   return bearerAuth({ token })(c as unknown as Parameters<ReturnType<typeof bearerAuth>>[0], next);
 });
 
-const SESSION_ID = /^[0-9a-f]{64}$/;
-
 function session(env: Env, id: string) {
-  if (!SESSION_ID.test(id)) throw new HTTPException(404, { message: "no such session" });
-  try {
-    return env.SESSIONS.get(env.SESSIONS.idFromString(id));
-  } catch {
-    // 64 hex digits that are not an id of this namespace.
-    throw new HTTPException(404, { message: "no such session" });
-  }
+  const stub = sessionStub(env, id);
+  if (!stub) throw new HTTPException(404, { message: "no such session" });
+  return stub;
 }
 
 async function body<T extends z.ZodType>(

@@ -4,12 +4,12 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { verifyLink } from "../src/core/sign-link.js";
 import { renderTranscriptPage } from "../src/web/render-transcript-page.js";
 import { api } from "./api.js";
-import { ConfigError, linkSecret, parseConfig } from "./config.js";
+import { ConfigError } from "./config.js";
 import type { Env } from "./env.js";
 import { handleWebhook, MAX_WEBHOOK_BYTES } from "./handle-webhook.js";
+import { isTranscriptCapability, sessionStub } from "./session-stub.js";
 
 export { DeliveryLedger } from "./delivery-ledger.js";
 export { SessionDO } from "./session/session-do.js";
@@ -31,13 +31,10 @@ app.post(
 
 app.route("/api/sessions", api);
 
-const SESSION_ID = /^[0-9a-f]{64}$/;
-
 /** The session's transcript data, if `token` is its capability; the same 404 for every other case. */
 async function readTranscript(env: Env, id: string, token: string) {
-  const config = parseConfig(env);
   // Same answer for an unknown session and a bad token: the URL is the capability.
-  if (!SESSION_ID.test(id) || !(await verifyLink(linkSecret(config), "transcript", id, token))) {
+  if (!(await isTranscriptCapability(env, id, token))) {
     throw new HTTPException(404, { message: "no such transcript" });
   }
   const stub = sessionStub(env, id);
@@ -71,7 +68,7 @@ app.get("/sessions/:id", async (c) => {
 app.get("/sessions/:id/socket", async (c) => {
   const id = c.req.param("id");
   const token = c.req.query("token") ?? "";
-  if (!SESSION_ID.test(id) || !(await verifyLink(linkSecret(parseConfig(c.env)), "transcript", id, token)))
+  if (!(await isTranscriptCapability(c.env, id, token)))
     throw new HTTPException(404, { message: "no such transcript" });
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
     return c.json({ error: "expected a WebSocket upgrade" }, 426);
@@ -85,16 +82,6 @@ app.all("/sessions/:id/sandbox", (c) => forwardToSession(c.env, c.req.param("id"
 function forwardToSession(env: Env, id: string, request: Request): Promise<Response> | Response {
   const stub = sessionStub(env, id);
   return stub ? stub.fetch(request) : Response.json({ error: "no such session" }, { status: 404 });
-}
-
-/** The session's Durable Object, or null for a string that is not one of this namespace's ids. */
-function sessionStub(env: Env, id: string) {
-  if (!SESSION_ID.test(id)) return null;
-  try {
-    return env.SESSIONS.get(env.SESSIONS.idFromString(id));
-  } catch {
-    return null;
-  }
 }
 
 app.onError((error, c) => {

@@ -10,7 +10,7 @@
  * cancellable: the agent is done and its work is being pushed and proposed; stopping it would only
  * lose the pull request.
  */
-import { type SessionStatus, TERMINAL_STATUSES } from "./wire.js";
+import type { SessionStatus } from "./wire.js";
 
 const LIVE_EXITS: readonly SessionStatus[] = ["failed", "cancelled"];
 
@@ -30,5 +30,3 @@ export function canTransition(from: SessionStatus, to: SessionStatus): boolean {
 
 /** States from which a stop does something: the run has not reached the point of no return. */
 export const isStoppable = (s: SessionStatus): boolean => canTransition(s, "cancelled");
-
-export const isTerminalStatus = (s: SessionStatus): boolean => TERMINAL_STATUSES.includes(s);

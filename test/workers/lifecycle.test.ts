@@ -38,6 +38,16 @@ const pushed = (seq: number, commitsAhead = 1): Event => ({
   data: { branch: "understudy/12-add-a-greeting-file", sha: "abc", commitsAhead, pushed: commitsAhead > 0 },
 });
 
+/** Makes a timer due now and fires the object's alarm. */
+async function fire(stub: ReturnType<typeof freshSession>, name: string) {
+  await inside(stub, async (d) => {
+    d.store.setTimer(name, Date.now() - 1);
+    // Far ahead, so that only runDurableObjectAlarm fires it (a past alarm would run on its own).
+    await d.ctx.storage.setAlarm(Date.now() + 3_600_000);
+  });
+  expect(await runDurableObjectAlarm(stub)).toBe(true);
+}
+
 /** What the sandbox socket does with a batch: store it, then let the lifecycle react to what was new. */
 async function sandboxSends(d: SessionDeps, events: Event[]) {
   const run = d.store.getSession()!.run;
@@ -229,15 +239,6 @@ describe("stop", () => {
 });
 
 describe("timers (the alarm)", () => {
-  /** Makes a timer due now and fires the object's alarm. */
-  async function fire(stub: ReturnType<typeof freshSession>, name: string) {
-    await inside(stub, async (d) => {
-      d.store.setTimer(name, Date.now() - 1);
-      // Far ahead, so that only runDurableObjectAlarm fires it (a past alarm would run on its own).
-      await d.ctx.storage.setAlarm(Date.now() + 3_600_000);
-    });
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
-  }
   const state = (stub: ReturnType<typeof freshSession>) =>
     inside(stub, (d) => {
       const s = d.store.getSession()!;
@@ -383,14 +384,6 @@ describe("commands from a comment", () => {
 });
 
 describe("what a reset or a slow GitHub must not break", () => {
-  async function fire(stub: ReturnType<typeof freshSession>, name: string) {
-    await inside(stub, async (d) => {
-      d.store.setTimer(name, Date.now() - 1);
-      await d.ctx.storage.setAlarm(Date.now() + 3_600_000);
-    });
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
-  }
-
   it("runs a request made while a stop is in progress once the stopped run has ended", async () => {
     const stub = freshSession();
     await inside(

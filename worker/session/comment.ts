@@ -11,6 +11,7 @@
 import { renderStatusComment } from "../../src/core/render-status-comment.js";
 import { sha256Hex } from "../../src/core/sign-link.js";
 import { isTerminal } from "../../src/core/wire.js";
+import { placeOf, postReply } from "../../src/github/post-reply.js";
 import { retryAfterOf } from "../../src/github/request-policy.js";
 import { backoffMs } from "./backoff.js";
 import type { SessionDeps } from "./session-deps.js";
@@ -67,23 +68,8 @@ async function writeComment(d: SessionDeps): Promise<void> {
     if (isTerminal(s.status)) x.finalCommentPending = false;
   };
   if (s.commentId === null) {
-    const { replyTo } = s.request;
-    // Asked in a review thread on the diff: the run's comment is a reply in that thread.
-    const { data } =
-      replyTo.kind === "review_thread"
-        ? await gh.rest.pulls.createReplyForReviewComment({
-            owner,
-            repo: name,
-            pull_number: s.request.issue.number,
-            comment_id: replyTo.commentId,
-            body,
-          })
-        : await gh.rest.issues.createComment({
-            owner,
-            repo: name,
-            issue_number: s.request.issue.number,
-            body,
-          });
+    // Where it was asked: a review thread on the diff gets the run's comment as a reply there.
+    const data = await postReply(gh, placeOf(s.request), body);
     updateSession(d, (x) => {
       // A new run may have started while this one's comment was being created.
       if (x.run !== s.run) return;

@@ -17,13 +17,12 @@ export async function runCommand(
   publicUrl: string,
 ): Promise<void> {
   const who = req.requester.login;
-  // A redelivered command was already answered.
-  if (d.store.hasRequest(req.deliveryId) || d.store.commandSeen(req.deliveryId)) return;
+  // A redelivered command was already carried out. Marked in the same synchronous step as the
+  // command's first write (the stop, or the retry's stored request), so a reset never splits them.
+  if (!d.store.noticeOnce(`command:${req.deliveryId}`, d.now())) return;
   if (command === "status") {
-    d.store.markCommand(req.deliveryId);
     await reply(d, req, statusReplyText(sessionStatus(d), who));
   } else if (command === "stop") {
-    d.store.markCommand(req.deliveryId);
     const r = await stopSession(d, who);
     if (r.outcome === "idle")
       await reply(d, req, `@${who} Nothing is running here, so there is nothing to stop.`);
@@ -35,9 +34,7 @@ export async function runCommand(
       );
   } else {
     const r = await retryRequest(d, req, publicUrl);
-    if (r.outcome === "nothing_to_retry") {
-      d.store.markCommand(req.deliveryId);
+    if (r.outcome === "nothing_to_retry")
       await reply(d, req, `@${who} There is no earlier request here to retry.`);
-    }
   }
 }

@@ -4,6 +4,7 @@
  */
 
 import { describeToolCall } from "../../src/core/describe-tool-call.js";
+import { inlineSnippet, inlineText } from "../../src/core/gfm-escape.js";
 import type { SessionMessage } from "../../src/core/session-event.js";
 import { summarizeRun } from "../../src/core/summarize-run.js";
 import type { SessionStatus } from "../../src/core/wire.js";
@@ -47,25 +48,18 @@ function currentStep(d: SessionDeps, run: number): string | null {
   return summary.sandboxStatus ? summary.sandboxStatus.replace(/_/g, " ") : null;
 }
 
-/** Text from requests and the agent, quoted in a reply: its @-mentions must not notify anyone. */
-const quiet = (text: string, max: number) =>
-  text
-    .replace(/[\r\n]+/g, " ")
-    .slice(0, max)
-    .replace(/(^|[^\w`])@(?=[A-Za-z0-9])/g, "$1@\u200b");
-
 /** The reply to a `status` comment. */
 export function statusReplyText(r: SessionStatusReport, asker: string): string {
   const lines = [`@${asker} `];
   if (r.state === "idle") lines[0] += "Nothing has run here yet.";
   else {
     lines[0] += `Run ${r.run} is **${r.state}**${r.stoppedBy ? ` (stopped by @${r.stoppedBy})` : ""}.`;
-    if (r.step) lines.push(`Now: ${quiet(r.step, 200)}`);
+    if (r.step) lines.push(`Now: ${inlineSnippet(r.step, 200)}`);
     if (r.branch) lines.push(`Branch: \`${r.branch}\`${r.pr ? ` · PR #${r.pr.number}` : ""}`);
   }
   if (r.queue.length > 0)
     lines.push(
-      `Queued (${r.queue.length}): ${r.queue.map((m) => `${quiet(`@${m.author}`, 40)}: ${quiet(m.text, 80)}`).join("; ")}`,
+      `Queued (${r.queue.length}): ${r.queue.map((m) => `${inlineText(`@${m.author}`, 40)}: ${inlineText(m.text, 80)}`).join("; ")}`,
     );
   return lines.join("\n");
 }

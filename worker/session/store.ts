@@ -75,7 +75,6 @@ export class SessionStore {
           created_at INTEGER NOT NULL
         );
         CREATE INDEX IF NOT EXISTS requests_state ON requests (state, id);
-        CREATE TABLE IF NOT EXISTS commands (delivery_id TEXT PRIMARY KEY, at INTEGER NOT NULL);
         -- Every ack asks for the highest seq; without this it scans the whole log.
         CREATE INDEX IF NOT EXISTS events_seq ON events (seq) WHERE seq > 0;
         -- A run's events, in order: every comment render and status reads them.
@@ -285,15 +284,6 @@ export class SessionStore {
 
   hasRequest(deliveryId: string): boolean {
     return this.sql.exec(`SELECT 1 FROM requests WHERE delivery_id = ?`, deliveryId).toArray().length > 0;
-  }
-
-  /** Session commands (stop, status) already carried out, by delivery: a redelivery does nothing. */
-  commandSeen(deliveryId: string): boolean {
-    return this.sql.exec(`SELECT 1 FROM commands WHERE delivery_id = ?`, deliveryId).toArray().length > 0;
-  }
-
-  markCommand(deliveryId: string): void {
-    this.sql.exec(`INSERT OR IGNORE INTO commands (delivery_id, at) VALUES (?, ?)`, deliveryId, Date.now());
   }
 
   /**

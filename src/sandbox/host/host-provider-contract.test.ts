@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { fakeBridgeCommand } from "../../../test/support/host/fake-bridge-command.js";
-import type { SandboxSpec } from "../../core/wire.js";
+import { hostTestSpec } from "../../../test/support/host/sandbox-spec.js";
 import { silentLog } from "../bridge/log.js";
 import { localProvider } from "../providers/local-provider.js";
 import { SandboxProviderError } from "../providers/sandbox-provider.js";
@@ -34,26 +34,7 @@ async function start(): Promise<SandboxHost> {
   return host;
 }
 
-const spec: SandboxSpec = {
-  sessionId: "sess_contract",
-  run: 1,
-  controlUrl: "http://127.0.0.1:9",
-  token: "sandbox-token-".padEnd(48, "x"),
-  repo: {
-    cloneUrl: "https://github.com/acme/widgets.git",
-    owner: "acme",
-    name: "widgets",
-    baseBranch: "main",
-    branch: "understudy/1-x",
-  },
-  prompt: "do it",
-  agent: "claude-code",
-  startSeq: 0,
-  author: { name: "understudy[bot]", email: "bot@example.com" },
-  coAuthor: { name: "Ada", email: "ada@example.com" },
-  commitTitle: "Understudy: do it",
-  timeLimitMs: 60_000,
-};
+const spec = hostTestSpec({ sessionId: "sess_contract" });
 
 it("spawns and stops through the provider; stopping a finished or unknown sandbox is no error", async () => {
   const host = await start();

@@ -3,32 +3,14 @@
  * was asked to run, so "nothing spawned" is a plain assertion.
  */
 import { expect, it } from "vitest";
+import { hostTestSpec } from "../../../test/support/host/sandbox-spec.js";
 import type { SandboxSpec } from "../../core/wire.js";
 import { silentLog } from "../bridge/log.js";
 import { MAX_SPEC_BYTES, type SandboxView, sandboxHostApp } from "./sandbox-host-app.js";
 
 const SECRET = "host-secret-0123456789abcdef";
 
-const spec: SandboxSpec = {
-  sessionId: "sess_0123456789abcdef",
-  run: 1,
-  controlUrl: "http://127.0.0.1:9",
-  token: "sandbox-token-".padEnd(48, "x"),
-  repo: {
-    cloneUrl: "https://github.com/acme/widgets.git",
-    owner: "acme",
-    name: "widgets",
-    baseBranch: "main",
-    branch: "understudy/1-x",
-  },
-  prompt: "do it",
-  agent: "claude-code",
-  startSeq: 0,
-  author: { name: "understudy[bot]", email: "bot@example.com" },
-  coAuthor: { name: "Ada", email: "ada@example.com" },
-  commitTitle: "Understudy: do it",
-  timeLimitMs: 60_000,
-};
+const spec = hostTestSpec();
 
 function setup(secret = SECRET) {
   const sandboxes = new Map<string, SandboxView>();

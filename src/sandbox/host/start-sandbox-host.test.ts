@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { type ProcessWatch, watchProcesses } from "../../../test/support/agents/watch-processes.js";
 import { fakeBridgeCommand } from "../../../test/support/host/fake-bridge-command.js";
-import type { SandboxSpec } from "../../core/wire.js";
+import { hostTestSpec } from "../../../test/support/host/sandbox-spec.js";
 import { silentLog } from "../bridge/log.js";
 import { type SandboxHost, type SandboxHostOptions, startSandboxHost } from "./start-sandbox-host.js";
 
@@ -32,26 +32,7 @@ async function start(
   return { host, root };
 }
 
-const spec: SandboxSpec = {
-  sessionId: "sess_0123456789abcdef",
-  run: 3,
-  controlUrl: "http://127.0.0.1:9",
-  token: "sandbox-token-".padEnd(48, "x"),
-  repo: {
-    cloneUrl: "https://github.com/acme/widgets.git",
-    owner: "acme",
-    name: "widgets",
-    baseBranch: "main",
-    branch: "understudy/1-x",
-  },
-  prompt: "do it",
-  agent: "claude-code",
-  startSeq: 12,
-  author: { name: "understudy[bot]", email: "bot@example.com" },
-  coAuthor: { name: "Ada", email: "ada@example.com" },
-  commitTitle: "Understudy: do it",
-  timeLimitMs: 60_000,
-};
+const spec = hostTestSpec({ run: 3, startSeq: 12 });
 
 const post = (host: SandboxHost, body: unknown, auth: string | null = `Bearer ${SECRET}`) =>
   fetch(`${host.url}/sandboxes`, {
