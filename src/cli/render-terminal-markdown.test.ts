@@ -18,7 +18,9 @@ const completed = renderStatusComment(
 describe("renderTerminalMarkdown", () => {
   it("renders a completed status comment as plain text", () => {
     expect(renderTerminalMarkdown(completed)).toMatchInlineSnapshot(`
-      "  ✅ Done · 53s
+      "  ✅ Done
+
+        Asked by @octocat · started 02:14 UTC · took 53s
 
         │ Create \`HELLO.md\` with a short greeting, then check \`git status\`.
 
@@ -29,9 +31,9 @@ describe("renderTerminalMarkdown", () => {
         ✔ Wrote \`HELLO.md\`
         ✔ Show changed files
 
-        🔗 Pull request #13 <https://github.com/acme/widgets/pull/13> · Branch \`understudy/12-add-a-greeting-file\` <https://github.com/acme/widgets/tree/understudy/12-add-a-greeting-file> · Full transcript <https://understudy.example.com/sessions/ses_01JD8Z4K7Q?sig=abc123>
+        🔗 Pull request #13 <https://github.com/acme/widgets/pull/13> · Branch \`understudy/12-add-a-greeting-file\` <https://github.com/acme/widgets/tree/understudy/12-add-a-greeting-file> · Compare with \`main\` <https://github.com/acme/widgets/compare/main...understudy/12-add-a-greeting-file> · Full transcript <https://understudy.example.com/sessions/ses_01JD8Z4K7Q?sig=abc123>
 
-        2.9k tokens · $0.03"
+        2 turns · 2.9k tokens · $0.03"
     `);
   });
 
@@ -39,7 +41,9 @@ describe("renderTerminalMarkdown", () => {
     const md = renderStatusComment(baseView(), upTo(AFTER.bashRunning), new Date(at(65)));
     const out = renderTerminalMarkdown(md);
     expect(out).toMatchInlineSnapshot(`
-      "  🛠️ Working… · 1m 05s
+      "  🛠️ Working…
+
+        Asked by @octocat · started 02:14 UTC · 1m 05s ago at last update
 
         │ Create \`HELLO.md\` with a short greeting, then check \`git status\`.
 
@@ -50,7 +54,7 @@ describe("renderTerminalMarkdown", () => {
 
         🔗 Full transcript <https://understudy.example.com/sessions/ses_01JD8Z4K7Q?sig=abc123>
 
-        1.3k tokens · $0.01"
+        1 turn · 1.3k tokens · $0.01"
     `);
     expect(out).toContain("  ✔ Wrote `HELLO.md`\n  ○ Now: Show changed files");
   });

@@ -6,32 +6,46 @@
 import { codeSpan, inlineText, truncate } from "./gfm-escape.js";
 import type { ToolCall } from "./wire.js";
 
-const LABEL_MAX = 100;
+/** A path, command or query is cut to this many characters: the transcript has them whole. */
+export const STEP_LABEL_MAX = 100;
 
-/** The same step as a finished item, the item in progress, and a failed attempt (shown with ❌). */
+/**
+ * The same step as a finished item, the item in progress, one that never finished (the run ended
+ * under it), and a failed one (shown with ❌).
+ */
 export interface StepText {
   done: string;
   now: string;
+  attempt: string;
   failed: string;
 }
 
 /**
- * Describes a tool call by its kind. A command reads as its description (or its first line); file
- * work names the path; a tool no kind fits reads as its description, or else its own name.
+ * Describes a tool call by its kind. A command reads as its description, else as the command ("Ran
+ * `npm test`"), and a failed one says so with its exit code when known; file work names the path;
+ * a tool no kind fits reads as its description, or else its own name.
  */
-export function describeToolCall(call: ToolCall): StepText {
-  const path = call.path ? codeSpan(truncate(call.path, LABEL_MAX)) : undefined;
-  const code = (text: string) => codeSpan(truncate(text, LABEL_MAX));
-  const verbs = (done: string, now: string, failed: string, object: string): StepText => ({
+export function describeToolCall(call: ToolCall, exitCode?: number): StepText {
+  const path = call.path ? codeSpan(truncate(call.path, STEP_LABEL_MAX)) : undefined;
+  const code = (text: string) => codeSpan(truncate(text, STEP_LABEL_MAX));
+  const verbs = (done: string, now: string, attempt: string, object: string): StepText => ({
     done: `${done} ${object}`,
     now: `${now} ${object}`,
-    failed: `${failed} ${object}`,
+    attempt: `${attempt} ${object}`,
+    failed: `${attempt} ${object}`,
   });
-  const same = (text: string): StepText => ({ done: text, now: text, failed: text });
+  const same = (text: string): StepText => ({ done: text, now: text, attempt: text, failed: text });
   switch (call.kind) {
     case "shell": {
-      if (call.description?.trim()) return same(inlineText(call.description, LABEL_MAX));
-      return same(call.command?.trim() ? codeSpan(firstLine(call.command)) : "Ran a command");
+      const said = call.description?.trim() ? inlineText(call.description, STEP_LABEL_MAX) : undefined;
+      const command = call.command?.trim() ? codeSpan(firstLine(call.command)) : "a command";
+      const done = said ?? `Ran ${command}`;
+      return {
+        done,
+        now: said ?? `Running ${command}`,
+        attempt: said ?? `Run ${command}`,
+        failed: `${done} — failed${exitCode === undefined ? "" : ` (exit ${exitCode})`}`,
+      };
     }
     case "write":
       return verbs("Wrote", "Writing", "Write", path ?? "a file");
@@ -53,7 +67,7 @@ export function describeToolCall(call: ToolCall): StepText {
         return verbs("Searched the web for", "Searching the web for", "Search the web for", code(call.query));
       return verbs("Used", "Using", "Use", "the web");
     case "other":
-      return same(inlineText(call.description?.trim() || call.name, LABEL_MAX));
+      return same(inlineText(call.description?.trim() || call.name, STEP_LABEL_MAX));
   }
 }
 
@@ -65,6 +79,6 @@ function lineCounts(call: ToolCall): string {
 
 function firstLine(text: string): string {
   const lines = text.trim().split("\n");
-  const first = truncate(lines[0] ?? "", LABEL_MAX);
+  const first = truncate(lines[0] ?? "", STEP_LABEL_MAX);
   return lines.length > 1 && !first.endsWith("…") ? `${first} …` : first;
 }

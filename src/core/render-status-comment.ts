@@ -1,12 +1,20 @@
 /**
- * The status comment: the one comment Understudy edits in place on the issue or pull request.
- * Pure: rendered from the stored session and its current run's events on every flush, never read back.
- * What the run did comes from the run model ({@link summarizeRun}); this file only lays it out.
+ * The status comment of one run. Each run of a session gets its own comment (worker/session/comment.ts
+ * posts one per run and edits it in place), so a follow-up's steps never rewrite what an earlier
+ * run's comment said. Pure: rendered from the stored session and the run's events on every flush,
+ * never read back. What the run did comes from the run model ({@link summarizeRun}); this file only
+ * lays it out.
+ *
+ * The comment is edited at most every few seconds while the run lives, and not at all while the
+ * agent is quiet, so nothing in it may be true only at the moment it was written: times are absolute
+ * (`started 02:14 UTC`) and an elapsed time says when it was measured (`1m 05s ago at last update`).
  */
-import { describeToolCall } from "./describe-tool-call.js";
+import { compareUrl } from "./compare-url.js";
+import { describeStepGroup } from "./describe-step-group.js";
 import { formatCount } from "./format-count.js";
 import { formatDuration } from "./format-duration.js";
 import { formatUsage } from "./format-usage.js";
+import { formatUtcTime } from "./format-utc-time.js";
 import {
   blockquote,
   codeSpan,
@@ -17,10 +25,11 @@ import {
   sanitizeMarkdown,
   truncate,
 } from "./gfm-escape.js";
+import { groupSteps, type StepGroup } from "./group-steps.js";
 import { runElapsedMs } from "./run-elapsed-ms.js";
 import type { SessionView } from "./session-view.js";
 import { statusLabel } from "./status-label.js";
-import { type RunStep, type RunSummary, summarizeRun } from "./summarize-run.js";
+import { type RunSummary, summarizeRun } from "./summarize-run.js";
 import { type Event, type EventPayload, isTerminal } from "./wire.js";
 
 /** GitHub rejects longer bodies ("body is too long (maximum is 65536 characters)"). */
@@ -32,13 +41,15 @@ const THINKING_MAX = 280;
 const DETAIL_MAX = 300;
 const SUMMARY_MAX = 10_000;
 const ERROR_MAX = 3_000;
+/** A GitHub login is at most 39 characters. */
+const LOGIN_MAX = 40;
 /** Queued requests named one by one; the rest are counted. Each is cut to one short line. */
 const QUEUE_SHOWN = 3;
 const QUEUE_TEXT_MAX = 80;
-/** Steps shown open; older ones go into a collapsed <details> so the comment stays one screen. */
-const VISIBLE_STEPS = 8;
-/** Past a few hundred steps a list stops being read, and every edit re-sends it: the transcript has them all. */
-const MAX_COLLAPSED_STEPS = 200;
+/** Checklist lines shown open; older ones go into a collapsed <details> so the comment stays one screen. */
+const VISIBLE_LINES = 8;
+/** Past a few hundred lines a list stops being read, and every edit re-sends it: the transcript has them all. */
+const MAX_COLLAPSED_LINES = 200;
 
 const SANDBOX_PHASE: Record<EventPayload<"sandbox_status">["status"], string> = {
   starting: "Starting a sandbox…",
@@ -50,23 +61,34 @@ const SANDBOX_PHASE: Record<EventPayload<"sandbox_status">["status"], string> = 
   exited: "Wrapping up…",
 };
 
+/** One checklist line and how many of the run's steps it stands for. */
+interface ChecklistLine {
+  text: string;
+  steps: number;
+}
+
 /**
- * Renders the status comment as GitHub-flavoured markdown: headline with state and elapsed time,
- * the task, what the agent did (and is doing), the outcome, what is queued next, links and cost.
- * `events` are the current run's (the store keeps them by run number). Always under GitHub's
- * 65,536-character limit; text from users and the agent cannot break out of its section.
+ * Renders the status comment as GitHub-flavoured markdown: headline with state, who asked and the
+ * run's time, the task, what the agent did (and is doing), the outcome, what is queued next, links
+ * and usage. `events` are the current run's (the store keeps them by run number). Always under
+ * GitHub's 65,536-character limit; text from users and the agent cannot break out of its section.
  */
 export function renderStatusComment(view: SessionView, events: readonly Event[], now: Date): string {
   const run = summarizeRun(events);
-  const body = renderBody(view, run, now);
+  const lines = checklistLines(view, run);
+  const body = renderBody(view, run, lines, now);
   if (body.length <= GITHUB_COMMENT_LIMIT) return body;
   // Unreachable by the budgets below; kept so a bug there degrades to a short comment, not a 422.
-  return [headline(view, run, now), linksLine(view), marker(view)].join("\n\n");
+  // It still says what the agent did last and links everything else.
+  const newest = lines.slice(-VISIBLE_LINES).map((l) => l.text);
+  return [headline(view, run), metaLine(view, run, now), newest.join("\n"), linksLine(view), marker(view)]
+    .filter((s) => s !== "")
+    .join("\n\n");
 }
 
-function renderBody(view: SessionView, run: RunSummary, now: Date): string {
+function renderBody(view: SessionView, run: RunSummary, lines: readonly ChecklistLine[], now: Date): string {
   const status = view.status;
-  const head: string[] = [headline(view, run, now)];
+  const head: string[] = [headline(view, run), metaLine(view, run, now)];
   if (view.task.trim()) head.push(blockquote(sanitizeMarkdown(truncate(view.task.trim(), TASK_MAX))));
 
   const outcome: string[] = [];
@@ -76,16 +98,15 @@ function renderBody(view: SessionView, run: RunSummary, now: Date): string {
     const thinking = run.lastAssistantText;
     if (thinking?.trim()) outcome.push(`💭 ${inlineSnippet(thinking, THINKING_MAX)}`);
     if (run.steps.length === 0 && !thinking) outcome.push("_The agent is reading the task…_");
-  } else if (status === "completed") {
+  } else if (status === "completed" && !agentFailed(run)) {
     const summary = view.summary ?? run.agentResult?.summary ?? run.lastAssistantText;
     if (summary?.trim())
       outcome.push(sanitizeMarkdown(truncate(summary.trim(), SUMMARY_MAX), { demoteHeadings: true }));
     const noChanges = noChangesLine(view, run);
     if (noChanges) outcome.push(noChanges);
   } else {
-    if (status === "failed")
-      outcome.push(`**Error**\n\n${fencedBlock(truncate(failureReason(view, run), ERROR_MAX))}`);
-    else outcome.push(...stopLines(view, run));
+    if (status === "cancelled") outcome.push(...stopLines(view, run));
+    else outcome.push(`**Error**\n\n${fencedBlock(truncate(failureReason(view, run), ERROR_MAX))}`);
     outcome.push(savedWorkLine(view, run));
     if (view.summary?.trim()) {
       outcome.push(
@@ -97,63 +118,110 @@ function renderBody(view: SessionView, run: RunSummary, now: Date): string {
 
   const tail = [queue, linksLine(view), footer(view, run), marker(view)].filter((s) => s !== "");
   const fixed = [...head, ...outcome, ...tail].join("\n\n").length;
-  const checklist = renderChecklist(run.steps, view, GITHUB_COMMENT_LIMIT - SAFETY_MARGIN - fixed - 4);
+  const checklist = renderChecklist(lines, view, run, GITHUB_COMMENT_LIMIT - SAFETY_MARGIN - fixed - 4);
   // While running, the current thought reads best under the steps it follows; an outcome goes first.
   const middle = status === "running" ? [checklist, ...outcome] : [...outcome, checklist];
   return [...head, ...middle, ...tail].filter((s) => s !== "").join("\n\n");
 }
 
-function headline(view: SessionView, run: RunSummary, now: Date): string {
-  const label = statusLabel(view.status, view.pr !== null);
+/**
+ * The agent's own verdict wins over the session's status: a run whose agent reported an error is
+ * never shown as done, even when the bridge went on to push and the session reached `completed`.
+ */
+function agentFailed(run: RunSummary): boolean {
+  const result = run.agentResult;
+  return result !== undefined && (!result.success || Boolean(result.error?.trim()));
+}
+
+function headline(view: SessionView, run: RunSummary): string {
   // Asked to stop, the bridge is saving the agent's work: the run is not "working" any more.
-  const text =
-    view.stoppedBy && !isTerminal(view.status)
-      ? "⏹️ Stopping, saving the work so far…"
-      : `${label.icon} ${label.text}`;
-  return `### ${text} · ${formatDuration(runElapsedMs(view, run, now))}`;
+  if (view.stoppedBy && !isTerminal(view.status)) return "### ⏹️ Stopping, saving the work so far…";
+  if (view.status === "completed" && agentFailed(run)) return "### ❌ Agent reported an error";
+  const label = statusLabel(view.status, view.pr !== null);
+  return `### ${label.icon} ${label.text}`;
 }
 
 /**
- * The checklist. The newest VISIBLE_STEPS are open; older ones sit in a collapsed <details>, as many
- * as `budget` characters allow, newest first, and the rest are counted ("… and N earlier steps").
- * Completed runs collapse everything: the summary is what readers came for.
+ * Who asked, when the run started, and how long it has taken. While the run lives the elapsed time
+ * is labelled with when it was measured: the comment may sit unedited for minutes while the agent
+ * thinks, and a bare "1m 05s" would go on claiming it.
  */
-function renderChecklist(steps: readonly RunStep[], view: SessionView, budget: number): string {
-  if (steps.length === 0) return "";
+function metaLine(view: SessionView, run: RunSummary, now: Date): string {
+  const parts = [`Asked by ${inlineText(`@${view.requester}`, LOGIN_MAX)}`];
+  const elapsedMs = runElapsedMs(view, run, now);
+  const ended = isTerminal(view.status);
+  // An ended run dates its start against its end, so later edits (a retried write) render the same.
+  const reference = ended ? new Date(Date.parse(view.runStartedAt) + elapsedMs) : now;
+  const started = formatUtcTime(view.runStartedAt, reference);
+  if (started) parts.push(`started ${started}`);
+  const elapsed = formatDuration(elapsedMs);
+  parts.push(ended ? `took ${elapsed}` : `${elapsed} ago at last update`);
+  return parts.join(" · ");
+}
+
+/** The run's steps, grouped the way a person would say them, as checklist lines in call order. */
+function checklistLines(view: SessionView, run: RunSummary): ChecklistLine[] {
+  const groups = groupSteps(run.steps);
   const agentDone = view.status !== "running";
-  const nowIndex = agentDone ? -1 : findLastIndex(steps, (s) => s.state === "running");
-  const lines = steps.map((s, i) => stepLine(s, i === nowIndex, agentDone));
-  const openCount = view.status === "completed" ? 0 : Math.min(VISIBLE_STEPS, lines.length);
-  const open = lines.slice(lines.length - openCount).join("\n");
+  const nowIndex = agentDone ? -1 : findLastIndex(groups, (g) => g.state === "running");
+  return groups.map((g, i) => ({ text: groupLine(g, i === nowIndex, agentDone), steps: g.steps.length }));
+}
+
+/**
+ * The checklist. The newest VISIBLE_LINES are open; older ones sit in a collapsed <details>, as many
+ * as `budget` characters allow, newest first, and the steps of the rest are counted ("… and N steps
+ * earlier"). Completed runs collapse everything: the summary is what readers came for. Open lines
+ * are a few hundred characters each (every label is cut), far under any budget the rest leaves.
+ */
+function renderChecklist(
+  lines: readonly ChecklistLine[],
+  view: SessionView,
+  run: RunSummary,
+  budget: number,
+): string {
+  if (lines.length === 0) return "";
+  const collapseAll = view.status === "completed" && !agentFailed(run);
+  const openCount = collapseAll ? 0 : Math.min(VISIBLE_LINES, lines.length);
+  const open = lines
+    .slice(lines.length - openCount)
+    .map((l) => l.text)
+    .join("\n");
   const older = lines.slice(0, lines.length - openCount);
   if (older.length === 0) return open;
 
-  const title =
-    view.status === "completed"
-      ? `What I did (${countOf(steps.length, "step")})`
-      : `Earlier steps (${formatCount(older.length)})`;
-  // Reserve room for the wrapper and the "… and N earlier steps" line that replaces what does not fit.
+  const title = collapseAll
+    ? `What I did (${countOf(run.steps.length, "step")})`
+    : `Earlier steps (${formatCount(stepsIn(older))})`;
+  // Reserve room for the wrapper and the "… and N steps earlier" line that replaces what does not fit.
   let room = budget - open.length - title.length - safeUrl(view.transcriptUrl).length - 160;
   let first = older.length;
-  const floor = Math.max(0, older.length - MAX_COLLAPSED_STEPS);
-  while (first > floor && older[first - 1]!.length + 1 <= room) {
+  const floor = Math.max(0, older.length - MAX_COLLAPSED_LINES);
+  while (first > floor && older[first - 1]!.text.length + 1 <= room) {
     first--;
-    room -= older[first]!.length + 1;
+    room -= older[first]!.text.length + 1;
   }
   const dropped =
     first > 0
-      ? `_… and ${countOf(first, "step")} earlier, in the [transcript](${safeUrl(view.transcriptUrl)})._\n\n`
+      ? `_… and ${countOf(stepsIn(older.slice(0, first)), "step")} earlier, in the [transcript](${safeUrl(view.transcriptUrl)})._\n\n`
       : "";
-  const collapsed = `<details><summary>${title}</summary>\n\n${dropped}${older.slice(first).join("\n")}\n\n</details>`;
+  const shown = older
+    .slice(first)
+    .map((l) => l.text)
+    .join("\n");
+  const collapsed = `<details><summary>${title}</summary>\n\n${dropped}${shown}\n\n</details>`;
   return open ? `${collapsed}\n\n${open}` : collapsed;
 }
 
-function stepLine(step: RunStep, isNow: boolean, agentDone: boolean): string {
-  const d = describeToolCall(step.call);
-  if (step.state === "done") return `- [x] ${d.done}`;
-  if (step.state === "error") return `- [ ] ❌ ${d.failed}`;
+function groupLine(group: StepGroup, isNow: boolean, agentDone: boolean): string {
+  const d = describeStepGroup(group);
+  if (group.state === "done") return `- [x] ${d.done}`;
+  if (group.state === "error") return `- [ ] ❌ ${d.failed}`;
   if (isNow) return `- [ ] **Now:** ${d.now}`;
-  return agentDone ? `- [ ] ${d.failed} — _did not finish_` : `- [ ] ${d.now}`;
+  return agentDone ? `- [ ] ${d.attempt} — _did not finish_` : `- [ ] ${d.now}`;
+}
+
+function stepsIn(lines: readonly ChecklistLine[]): number {
+  return lines.reduce((n, l) => n + l.steps, 0);
 }
 
 function phaseLine(view: SessionView, run: RunSummary): string {
@@ -168,13 +236,14 @@ function phaseLine(view: SessionView, run: RunSummary): string {
   return sandbox ? SANDBOX_PHASE[sandbox] : "Starting a sandbox…";
 }
 
+/** Why the run failed, in the words of whoever knew: the agent first when it reported the error itself. */
 function failureReason(view: SessionView, run: RunSummary): string {
-  return (
-    view.error ??
-    run.agentResult?.error ??
-    run.lastError ??
-    "The run ended without saying why. The transcript has everything that happened."
-  );
+  const unsaid = "The run ended without saying why. The transcript has everything that happened.";
+  if (view.status === "completed") {
+    // Completed, yet the agent reported an error (see agentFailed): the session has no error of its own.
+    return run.agentResult?.error?.trim() || view.error || run.lastError || unsaid;
+  }
+  return view.error ?? run.agentResult?.error ?? run.lastError ?? unsaid;
 }
 
 /**
@@ -249,16 +318,24 @@ function queueLine(view: SessionView): string {
   return `⏭️ **Queued next:** ${countOf(view.queue.length, "request")} — ${shown.join("; ")}`;
 }
 
+/** The pull request, the branch, its diff against the base (once pushed) and the transcript. */
 function linksLine(view: SessionView): string {
   const links: string[] = [];
   if (view.pr) links.push(`[Pull request #${view.pr.number}](${safeUrl(view.pr.url)})`);
   if (view.branchUrl) links.push(`[Branch ${codeSpan(view.branch)}](${safeUrl(view.branchUrl)})`);
+  const compare = compareUrl(view);
+  if (compare) links.push(`[Compare with ${codeSpan(view.baseBranch)}](${safeUrl(compare)})`);
   links.push(`[Full transcript](${safeUrl(view.transcriptUrl)})`);
   return `🔗 ${links.join(" · ")}`;
 }
 
+/** Which run this is, the model turns it took, and its tokens and cost (the duration heads the comment). */
 function footer(view: SessionView, run: RunSummary): string {
-  const parts = [...(view.run > 1 ? [`Run ${view.run}`] : []), ...formatUsage(run.totals)];
+  const parts = [
+    ...(view.run > 1 ? [`Run ${view.run}`] : []),
+    ...(run.totals.turns > 0 ? [countOf(run.totals.turns, "turn")] : []),
+    ...formatUsage(run.totals),
+  ];
   return parts.length > 0 ? `<sub>${parts.join(" · ")}</sub>` : "";
 }
 

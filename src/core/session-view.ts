@@ -36,5 +36,8 @@ export const SessionView = z.object({
   stoppedBy: z.string().nullable().default(null),
   /** Queued requests the stop cleared. */
   queueCleared: z.number().int().nonnegative().default(0),
+  /** The agent of the current run, and its model when one was chosen (else the agent's default). */
+  agent: z.string().default("claude-code"),
+  model: z.string().nullable().default(null),
 });
 export type SessionView = z.infer<typeof SessionView>;

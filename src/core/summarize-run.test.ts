@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AFTER, at, baseView, events, upTo } from "../../test/support/session-scenario.js";
 import { pastRunElapsedMs, runElapsedMs } from "./run-elapsed-ms.js";
 import { statusLabel } from "./status-label.js";
-import { summarizeRun } from "./summarize-run.js";
+import { exitCodeOf, summarizeRun } from "./summarize-run.js";
 import type { Event, EventPayload } from "./wire.js";
 
 const push = (seq: number, data: EventPayload<"push_complete">): Event => ({
@@ -60,6 +60,44 @@ describe("summarizeRun", () => {
     expect(run.steps[0]).toMatchObject({ state: "done", output: "ok", call: { path: "src/a.ts", added: 2 } });
     expect(summarizeRun([call(1, {}, "error")]).steps[0]?.state).toBe("error");
     expect(summarizeRun([call(1, {}, "completed")]).steps[0]?.state).toBe("done");
+  });
+
+  it("keeps a failed command's exit code, read from its output as Claude Code's Bash tool reports it", () => {
+    const bash = (callId: string, seq: number): Event => ({
+      seq,
+      at: at(seq),
+      type: "tool_call",
+      data: { callId, kind: "shell", name: "Bash", command: "npm test", status: "running" },
+    });
+    const output = (callId: string, seq: number, text: string, isError: boolean): Event => ({
+      seq,
+      at: at(seq),
+      type: "tool_result",
+      data: { callId, output: text, isError },
+    });
+    const run = summarizeRun([
+      bash("a", 1),
+      output("a", 2, "Exit code 1\n FAIL src/date.test.ts", true),
+      bash("b", 3),
+      output("b", 4, "Permission to use Bash has been denied.", true),
+      bash("c", 5),
+      // Only an error's output is read: a command may print these words and succeed.
+      output("c", 6, "Exit code 3", false),
+    ]);
+    expect(run.steps.map((s) => [s.state, s.exitCode])).toEqual([
+      ["error", 1],
+      ["error", undefined],
+      ["done", undefined],
+    ]);
+  });
+
+  it("reads an exit code only from the start of the output", () => {
+    expect(exitCodeOf("Exit code 127\nsh: foo: not found")).toBe(127);
+    expect(exitCodeOf("Exit code: 2\nWall time: 0 seconds")).toBe(2);
+    expect(exitCodeOf("\nExit code 1")).toBe(1);
+    expect(exitCodeOf("Error: Exit code 1")).toBeUndefined();
+    expect(exitCodeOf("Exit code 12abc")).toBeUndefined();
+    expect(exitCodeOf("")).toBeUndefined();
   });
 
   it("tells the push outcomes apart, the last report winning", () => {

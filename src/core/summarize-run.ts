@@ -16,6 +16,11 @@ export interface RunStep {
   state: StepState;
   /** The tool's output, once its result came. */
   output: string | undefined;
+  /**
+   * A failed command's exit status, when its output says (see {@link exitCodeOf}). Tool results
+   * carry no exit-code field, so it is read from the output once, here, for every view.
+   */
+  exitCode?: number;
 }
 
 export interface RunTotals {
@@ -110,6 +115,9 @@ export function summarizeRun(events: readonly Event[]): RunSummary {
         if (step) {
           step.state = e.data.isError ? "error" : "done";
           step.output = e.data.output;
+          const exitCode = e.data.isError ? exitCodeOf(e.data.output) : undefined;
+          if (exitCode !== undefined) step.exitCode = exitCode;
+          else delete step.exitCode;
         }
         break;
       }
@@ -158,6 +166,16 @@ export function summarizeRun(events: readonly Event[]): RunSummary {
     }
   }
   return { ...s, steps: [...byId.values()], totals, push };
+}
+
+/**
+ * The exit status a failed command reports on its output's first line. Claude Code's Bash tool
+ * answers a non-zero exit with `is_error: true` and output starting `Exit code 1`; Codex writes
+ * `Exit code: 1`. Any other output (a denied permission, a timeout) has none.
+ */
+export function exitCodeOf(output: string): number | undefined {
+  const m = /^Exit code:? (\d{1,9})\b/.exec(output.trimStart());
+  return m ? Number(m[1]) : undefined;
 }
 
 function pushOutcome(p: EventPayload<"push_complete">): PushOutcome {

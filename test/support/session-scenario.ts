@@ -38,6 +38,8 @@ export function baseView(overrides: Partial<SessionView> = {}): SessionView {
     queue: [],
     stoppedBy: null,
     queueCleared: 0,
+    agent: "claude-code",
+    model: null,
     ...overrides,
   };
 }

@@ -33,6 +33,8 @@ export function toSessionView(
     queue,
     stoppedBy: r.stoppedBy,
     queueCleared: r.queueCleared,
+    agent: r.request.options.agent ?? "claude-code",
+    model: r.request.options.model ?? null,
   };
 }
 
