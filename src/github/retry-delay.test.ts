@@ -16,6 +16,38 @@ describe("retryDelay", () => {
     expect(retryDelay({ status: 403, headers }, 1, NOW)).toBe(31_000);
   });
 
+  it("waits for x-ratelimit-reset on a 429 too, with headers as numbers, and a second once it has passed", () => {
+    const headers = { "x-ratelimit-remaining": 0, "x-ratelimit-reset": NOW / 1000 + 10 };
+    expect(retryDelay({ status: 429, headers }, 1, NOW)).toBe(11_000);
+    const passed = { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(NOW / 1000 - 5) };
+    expect(retryDelay({ status: 403, headers: passed }, 1, NOW)).toBe(1_000);
+  });
+
+  it("takes retry-after over x-ratelimit-reset, and ignores the reset while requests remain", () => {
+    const reset = String(NOW / 1000 + 600);
+    expect(
+      retryDelay(
+        {
+          status: 403,
+          headers: { "retry-after": "30", "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset },
+        },
+        1,
+        NOW,
+      ),
+    ).toBe(30_000);
+    expect(
+      retryDelay(
+        {
+          status: 403,
+          headers: { "x-ratelimit-remaining": "4999", "x-ratelimit-reset": reset },
+          message: "You have exceeded a secondary rate limit",
+        },
+        1,
+        NOW,
+      ),
+    ).toBe(60_000);
+  });
+
   it("waits a minute on a secondary rate limit that names no time", () => {
     expect(retryDelay({ status: 403, message: "You have exceeded a secondary rate limit" }, 1, NOW)).toBe(
       60_000,

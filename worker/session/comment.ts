@@ -5,8 +5,8 @@
  *
  * A write GitHub refuses for a while (5xx, rate limits) is retried from the session's alarm with
  * backoff, honouring `retry-after`, until it lands or MAX_COMMENT_FAILURES is reached; then an error
- * event records it. A comment someone deleted (404) is recreated once. The comment is always rendered
- * from stored state, never read back from GitHub.
+ * event records it. A comment someone deleted (404) is recreated once; deleted again, the run stops
+ * writing it. The comment is always rendered from stored state, never read back from GitHub.
  */
 import { renderStatusComment } from "../../src/core/render-status-comment.js";
 import { sha256Hex } from "../../src/core/sign-link.js";
@@ -19,7 +19,10 @@ import { currentView } from "./session-view.js";
 import { setTimer } from "./timers.js";
 import { updateSession } from "./update-session.js";
 
-/** With backoff capped at a minute, about a quarter of an hour of trying. */
+/**
+ * With backoff capped at a minute, about a quarter of an hour of trying; under a rate limit, twenty of
+ * the waits GitHub names.
+ */
 export const MAX_COMMENT_FAILURES = 20;
 
 const chains = new WeakMap<SessionDeps, Promise<void>>();
@@ -51,6 +54,10 @@ export async function renderComment(d: SessionDeps): Promise<string | null> {
 async function writeComment(d: SessionDeps): Promise<void> {
   const s = d.store.getSession();
   if (!s) return;
+  if (s.commentGone) {
+    if (isTerminal(s.status)) settleFinal(d, s.run);
+    return;
+  }
   const body = await renderComment(d);
   if (body === null) return;
   const hash = await sha256Hex(body);
@@ -76,14 +83,15 @@ async function writeComment(d: SessionDeps): Promise<void> {
       x.commentId = data.id;
       written(x);
     });
-    return;
+    return spaceNextEdit(d);
   }
   try {
     if (s.request.replyTo.kind === "review_thread")
       await gh.rest.pulls.updateReviewComment({ owner, repo: name, comment_id: s.commentId, body });
     else await gh.rest.issues.updateComment({ owner, repo: name, comment_id: s.commentId, body });
   } catch (error) {
-    if ((error as { status?: number }).status !== 404 || s.commentRecreated) throw error;
+    if ((error as { status?: number }).status !== 404) throw error;
+    if (s.commentRecreated) return giveUpDeleted(d, s.run, s.commentId);
     // Someone deleted the status comment: put it back once, so the run still ends visibly.
     d.log("status comment was deleted; recreating it once", { commentId: s.commentId });
     updateSession(d, (x) => {
@@ -95,6 +103,45 @@ async function writeComment(d: SessionDeps): Promise<void> {
   updateSession(d, (x) => {
     if (x.run === s.run) written(x);
   });
+  await spaceNextEdit(d);
+}
+
+/**
+ * An edit asked for while this one was with GitHub was timed from the edit before it, so it is often
+ * due already and would follow this one at once: two writes per interval for as long as the bridge
+ * streams. It goes a whole interval after this one landed. (A terminal render never waits on this
+ * timer: it is written at once.)
+ */
+async function spaceNextEdit(d: SessionDeps): Promise<void> {
+  const s = d.store.getSession();
+  const next = d.store.timers().find((t) => t.name === "comment");
+  if (!s || s.lastCommentAt === null || !next) return;
+  const earliest = s.lastCommentAt + d.config.COMMENT_INTERVAL_MS;
+  if (next.due < earliest) await setTimer(d, "comment", earliest);
+}
+
+/**
+ * The recreated comment was deleted too: the person means it. Said once (log and an error event) and
+ * no further write this run; thrown on as a failure instead, every later edit (one per interval while
+ * the run goes on) would be another 404 to GitHub and another error event in the run's log.
+ */
+function giveUpDeleted(d: SessionDeps, run: number, commentId: number): void {
+  d.log("status comment was deleted again; not writing it any more this run", { commentId });
+  d.store.appendControlEvent(
+    run,
+    {
+      type: "error",
+      data: { message: "The status comment was deleted twice; this run does not post it again." },
+    },
+    new Date(d.now()).toISOString(),
+  );
+  const s = updateSession(d, (x) => {
+    if (x.run !== run) return;
+    x.commentId = null;
+    x.commentGone = true;
+    x.commentFailures = 0;
+  });
+  if (isTerminal(s.status)) settleFinal(d, run);
 }
 
 /** The run's final comment is settled (landed, unchanged, or given up): the queue may move on. */
@@ -131,7 +178,10 @@ async function onWriteFailed(d: SessionDeps, error: unknown): Promise<void> {
   updateSession(d, (x) => {
     x.commentFailures = failures;
   });
-  const wait = Math.max(retryAfter, backoffMs(failures));
+  // A rate limit (403, 429) names its wait (retry-after, x-ratelimit-reset, or GitHub's one-minute
+  // rule): that is the wait. Backoff is for failures that name none (5xx, no answer): grown by failed
+  // running edits, it would otherwise hold the terminal render far longer than GitHub asked.
+  const wait = status === 403 || status === 429 ? retryAfter : Math.max(retryAfter, backoffMs(failures));
   d.log("status comment write failed; retrying from the alarm", {
     failures,
     status,

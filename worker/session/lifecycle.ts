@@ -91,6 +91,7 @@ export async function startRun(d: SessionDeps, stored: StoredRequest, publicUrl:
     lastCommentHash: null,
     commentFailures: 0,
     commentRecreated: false,
+    commentGone: false,
     finishFailures: 0,
     requestId: stored.id,
     stoppedBy: null,
@@ -113,6 +114,12 @@ export async function startRun(d: SessionDeps, stored: StoredRequest, publicUrl:
   d.store.clearTimer("next");
   const reason = `Requested by @${req.requester.login}${notes.length > 0 ? `. ${notes.join(" ")}` : ""}`;
   d.store.appendControlEvent(run, { type: "session_status", data: { status: "queued", reason } }, at);
+  // The request as its author wrote it, for the transcript (the bridge records the full prompt).
+  d.store.appendControlEvent(
+    run,
+    { type: "user_message", data: { text: req.task, author: req.requester.login } },
+    at,
+  );
   await syncAlarm(d);
   // The status comment is the first answer a person sees: post it before anything slow. A failure
   // here is retried by the comment's own timer; the run goes on.
@@ -442,6 +449,9 @@ function settle(
     x.tokenHash = null;
     x.tokenExpiresAt = null;
     x.finalCommentPending = true;
+    // The terminal render gets a full budget of attempts of its own, whatever the running edits
+    // used up during an outage: it is the one write that must land.
+    x.commentFailures = 0;
   });
   if (!s) return false;
   if (s.requestId !== null)

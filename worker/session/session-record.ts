@@ -34,6 +34,8 @@ export const SessionRecord = z.object({
   commentFailures: z.number().int().nonnegative().default(0),
   /** The run's comment was deleted by someone and recreated once; a second deletion is respected. */
   commentRecreated: z.boolean().default(false),
+  /** The recreated comment was deleted too: this run writes no status comment any more. */
+  commentGone: z.boolean().default(false),
   /** Failed attempts at opening the pull request for this run. */
   finishFailures: z.number().int().nonnegative().default(0),
   /** The stored request (requests table) this run carries out. */
