@@ -3,6 +3,7 @@
  * error that says what to set, instead of a failure deep inside a request.
  */
 import { z } from "zod";
+import { FIRST_PAGE_EVENTS } from "../src/web/render-transcript-page.js";
 
 /** Heartbeats a sandbox may miss (network hiccups, a busy machine) before it is declared lost. */
 const HEARTBEATS_PER_SILENCE = 3;
@@ -31,6 +32,8 @@ const Config = z
     BRANCH_PREFIX: z.string().min(1).default("understudy"),
     /** GitHub asks integrators not to edit one comment in a tight loop; one edit per interval at most. */
     COMMENT_INTERVAL_MS: z.coerce.number().int().min(0).default(3000),
+    /** Events in the transcript page's first response; older ones load on demand over the socket. */
+    TRANSCRIPT_PAGE_EVENTS: z.coerce.number().int().min(1).max(1000).default(FIRST_PAGE_EVENTS),
     /** How often a bridge with nothing else to say sends a heartbeat; handed to it in the spec. */
     SANDBOX_HEARTBEAT_MS: z.coerce.number().int().positive().default(15_000),
     /** A sandbox that sends nothing (not even a heartbeat) for this long is considered gone. */

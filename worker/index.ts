@@ -4,7 +4,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { renderTranscriptPage } from "../src/web/render-transcript-page.js";
+import { renderTranscriptPage, transcriptCsp } from "../src/web/render-transcript-page.js";
 import { api } from "./api.js";
 import { ConfigError } from "./config.js";
 import type { Env } from "./env.js";
@@ -53,12 +53,22 @@ app.get("/sessions/:id/events", async (c) => {
   return c.json(data);
 });
 
+/**
+ * The transcript page: the newest events and the session's parts, server-rendered; its own script
+ * (allowed by hash, nothing else is) keeps it live over the socket below.
+ */
 app.get("/sessions/:id", async (c) => {
-  const data = await readTranscript(c.env, c.req.param("id"), c.req.query("token") ?? "");
+  const id = c.req.param("id");
+  if (!(await isTranscriptCapability(c.env, id, c.req.query("token") ?? "")))
+    throw new HTTPException(404, { message: "no such transcript" });
+  const stub = sessionStub(c.env, id);
+  const data = stub ? await stub.transcriptPage() : null;
+  if (!data) throw new HTTPException(404, { message: "no such transcript" });
   c.header("cache-control", "no-store");
   c.header("referrer-policy", "no-referrer");
-  c.header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:");
-  return c.html(renderTranscriptPage(data.view, data.events, new Date()));
+  c.header("x-content-type-options", "nosniff");
+  c.header("content-security-policy", await transcriptCsp());
+  return c.html(renderTranscriptPage(data, new Date()));
 });
 
 /**

@@ -150,4 +150,12 @@ describe("renderMarkdown", () => {
     renderMarkdown("x");
     expect(marked.parse("<b>raw</b>", { async: false })).toBe("<p><b>raw</b></p>\n");
   });
+
+  it("escapes the text after an inline raw <code>, <pre>, <kbd> or <script> tag", () => {
+    for (const tag of ["code", "pre", "kbd", "script"]) {
+      const html = renderMarkdown(`<${tag}>x <img/src="x"/onerror="alert(1)"></${tag}>`);
+      expect(html).not.toMatch(/<img/i);
+      expect(html).toContain("&lt;img/src=&quot;x&quot;/onerror=&quot;alert(1)&quot;&gt;");
+    }
+  });
 });

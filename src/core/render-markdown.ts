@@ -13,6 +13,12 @@ const marked = new Marked({
   gfm: true,
   // `async: false` makes `parse` return a string; extensions that need await are not used here.
   async: false,
+  // After an inline `<code>`, `<pre>`, `<kbd>` or `<script>` tag, marked passes the text that follows
+  // through unescaped (`escaped: true`), trusting the raw tag to be emitted as HTML. Here raw tags are
+  // shown as text, so that text must be escaped like any other.
+  walkTokens(token) {
+    if (token.type === "text" && "escaped" in token && token.escaped) token.escaped = false;
+  },
   renderer: {
     html(token: Tokens.HTML | Tokens.Tag): string {
       // Shown as the text it is. A block keeps its own paragraph so it does not run into the next one.

@@ -31,7 +31,8 @@ export type ScriptContext = {
   prompt: string;
 };
 
-export type ModelScript = (ctx: ScriptContext) => ScriptedTurn;
+/** A turn may wait (a test holding the agent mid-run until it has looked at something). */
+export type ModelScript = (ctx: ScriptContext) => ScriptedTurn | Promise<ScriptedTurn>;
 
 export type RecordedRequest = {
   method: string;
@@ -139,7 +140,7 @@ async function handle(
 
   let turn: ScriptedTurn;
   try {
-    turn = script(ctx);
+    turn = await script(ctx);
   } catch (err) {
     unexpected.push(`script threw at turn ${ctx.turn}: ${err instanceof Error ? err.message : String(err)}`);
     record.status = 500;

@@ -1,41 +1,105 @@
 /**
- * One event of the transcript's log as HTML: messages as markdown, tool calls the way a reviewer
- * wants them (the command, the file and its content, an edit as before and after), outputs that
- * collapse when long. Reads only agent-neutral fields: tool calls are told apart by `kind`.
+ * The transcript's rows as HTML: messages as markdown, each tool call as one collapsible row (a
+ * one-line summary with an icon by kind; the command, the file and its content, an edit as before
+ * and after, and the tool's output inside), runs of calls of one kind under one group row. The
+ * server's page (render-runs.ts) and the live fragments (transcript-fragments.ts) both build from
+ * these, so a row looks the same however it reached the page. Reads only agent-neutral fields.
  */
 import { escapeHtml as e } from "../core/escape-html.js";
 import { formatCount } from "../core/format-count.js";
 import { renderMarkdown } from "../core/render-markdown.js";
-import type { Event, ToolCall, ToolKind } from "../core/wire.js";
+import type { Event, EventPayload, ToolCall, ToolKind } from "../core/wire.js";
 import { htmlLink } from "./html-link.js";
 
 /** Outputs longer than this start collapsed; short ones are more useful open. */
 const SHORT_OUTPUT_LINES = 12;
 const SHORT_OUTPUT_CHARS = 1_200;
+/** The one-line summary of a call is cut here; the row's body has the whole of it. */
+const SUMMARY_CHARS = 160;
 
-const KIND_LABEL: Record<Exclude<ToolKind, "other">, string> = {
-  shell: "Command",
-  write: "Write",
-  edit: "Edit",
-  read: "Read",
-  search: "Search",
-  web: "Web",
+export type CallState = "running" | "done" | "error";
+
+const ICON: Record<ToolKind, string> = {
+  shell: "▶️",
+  write: "📝",
+  edit: "✏️",
+  read: "📄",
+  search: "🔍",
+  web: "🌐",
+  other: "🔧",
 };
 
-/** `calls` holds each tool call by id, so a result can say what it answers. */
-export function renderEvent(ev: Event, calls: ReadonlyMap<string, ToolCall>): string {
+/** How a group of calls of one kind reads: "Read 4 files", "Ran 2 commands". */
+const GROUP_WORDS: Record<ToolKind, [verb: string, one: string, many: string]> = {
+  shell: ["Ran", "command", "commands"],
+  write: ["Wrote", "file", "files"],
+  edit: ["Made", "edit", "edits"],
+  read: ["Read", "file", "files"],
+  search: ["Ran", "search", "searches"],
+  web: ["Made", "web request", "web requests"],
+  other: ["Used", "tool", "tools"],
+};
+
+/** Events the log does not show as rows: usage goes to the run's heading and the details panel. */
+export function isQuiet(ev: Event): boolean {
+  return ev.type === "heartbeat" || ev.type === "step_finish";
+}
+
+/** A row of the log for any event other than a tool call or result. */
+export function renderEventRow(id: number, ev: Event): string {
+  return `<li class="ev ev-${ev.type}" data-id="${id}">${timeOf(ev.at)}${renderEvent(ev)}</li>`;
+}
+
+/** A tool result whose call is not on the page: a row of its own. */
+export function renderResultRow(id: number, ev: Event & { type: "tool_result" }): string {
+  return `<li class="ev ev-tool_result" data-id="${id}">${timeOf(ev.at)}${renderResult(ev.data)}</li>`;
+}
+
+/**
+ * A tool call's row: summary line, then what it did and, once it came, its output. `data-id` is
+ * the call's event id and `data-result` its result's, so every event on the page can be found.
+ */
+export function renderCallRow(
+  id: number,
+  at: string,
+  call: ToolCall,
+  state: CallState,
+  result: { id: number; html: string } | null,
+): string {
+  return `<li class="tool st-${state}" data-call="${e(call.callId)}" data-id="${id}"${result === null ? "" : ` data-result="${result.id}"`}><details><summary><span class="ico" aria-hidden="true">${ICON[call.kind]}</span> <span class="what">${callSummary(call)}</span> <span class="mark" aria-hidden="true"></span>${timeOf(at)}</summary><div class="call">${callBody(call)}</div><div class="result">${result?.html ?? ""}</div></details></li>`;
+}
+
+/** The row that holds consecutive calls of one kind; its label counts them. */
+export function renderGroupRow(kind: ToolKind, calls: readonly string[]): string {
+  const [verb, one, many] = GROUP_WORDS[kind];
+  const n = calls.length;
+  return `<li class="group${n > 1 ? " many" : ""}" data-kind="${kind}" data-verb="${e(verb)}" data-one="${e(one)}" data-many="${e(many)}"><div class="glabel"><span class="ico" aria-hidden="true">${ICON[kind]}</span> <span class="gtext">${e(`${verb} ${formatCount(n)} ${n === 1 ? one : many}`)}</span></div><ol class="calls">${calls.join("")}</ol></li>`;
+}
+
+/** A tool's output, as it goes inside its call's row. */
+export function renderResult(r: EventPayload<"tool_result">): string {
+  return renderOutput(r.isError ? "Error" : "Output", r.output, r.isError);
+}
+
+/** The state a call is shown in: a result decides; without one, the call's own status. */
+export function callState(call: ToolCall): CallState {
+  return call.status === "completed" ? "done" : call.status;
+}
+
+function renderEvent(ev: Event): string {
   switch (ev.type) {
     case "user_message":
-      return `<div class="who">${ev.data.author ? `@${e(ev.data.author)}` : "Prompt"}</div><div class="md">${renderMarkdown(ev.data.text)}</div>`;
+      // With an author: the request as it was asked. Without: the whole prompt the agent was
+      // given (task, context, instructions), folded: it is long and mostly the same every run.
+      return ev.data.author
+        ? `<div class="who">@${e(ev.data.author)}</div><div class="md">${renderMarkdown(ev.data.text)}</div>`
+        : `<details class="prompt"><summary>Prompt given to the agent</summary><div class="md">${renderMarkdown(ev.data.text)}</div></details>`;
     case "assistant_text":
       return `<div class="who">Agent</div><div class="md">${renderMarkdown(ev.data.text)}</div>`;
     case "tool_call":
-      return renderToolCall(ev.data);
-    case "tool_result": {
-      const call = calls.get(ev.data.callId);
-      const of = call ? ` of ${toolLabel(call)}` : "";
-      return renderOutput(ev.data.isError ? `Error${of}` : `Output${of}`, ev.data.output, ev.data.isError);
-    }
+      return `<div class="tool">${e(ev.data.name)}</div>`;
+    case "tool_result":
+      return renderResult(ev.data);
     case "session_status":
       return line(`Session ${e(ev.data.status)}${ev.data.reason ? `: ${e(ev.data.reason)}` : ""}`);
     case "sandbox_status":
@@ -80,40 +144,63 @@ export function renderEvent(ev: Event, calls: ReadonlyMap<string, ToolCall>): st
   }
 }
 
-/** What the call is, in a word: its kind, or for a tool no kind fits, the agent's own name for it. */
-function toolLabel(call: ToolCall): string {
-  return call.kind === "other" ? e(call.name) : KIND_LABEL[call.kind];
-}
-
-function renderToolCall(c: ToolCall): string {
-  const path = c.path ? ` <code>${e(c.path)}</code>` : "";
-  const note = (text: string | undefined) => (text?.trim() ? ` <span class="muted">${e(text)}</span>` : "");
-  const head = (rest: string) => `<div class="tool"><b>${toolLabel(c)}</b>${rest}</div>`;
-  const input =
-    c.input === undefined ? "" : renderOutput("Input", JSON.stringify(c.input, null, 2) ?? "", false);
+/** The call in one line, as a reader would say it: "Read `src/a.ts`", "npm test". */
+function callSummary(c: ToolCall): string {
+  const code = (text: string) => `<code>${e(cut(text))}</code>`;
+  const path = c.path ? ` ${code(c.path)}` : "";
   switch (c.kind) {
     case "shell":
-      return `${head(note(c.description))}<pre class="cmd"><code>${e(c.command ?? "")}</code></pre>`;
+      return c.command?.trim()
+        ? `${code(firstLine(c.command))}${c.description?.trim() ? ` <span class="muted">${e(cut(c.description))}</span>` : ""}`
+        : e(cut(c.description?.trim() || "Command"));
     case "write":
-      return `${head(path)}${c.content === undefined ? "" : `<details><summary>Content · ${countLines(c.content)}</summary><pre><code>${e(c.content)}</code></pre></details>`}`;
+      return `Write${path}`;
     case "edit": {
       const counts =
         c.added !== undefined || c.removed !== undefined
           ? ` <span class="muted">+${c.added ?? 0} −${c.removed ?? 0}</span>`
           : "";
-      const edits = c.edits ?? [];
-      const many = edits.length > 1 ? ` (${edits.length} changes)` : "";
-      return `${head(`${path}${many}${counts}${note(c.description)}`)}${edits.map((x) => renderEdit(x.before, x.after)).join("")}`;
+      return `Edit${path}${counts}`;
     }
     case "read":
-      return head(path);
+      return `Read${path}`;
     case "search":
-      return `${head(`${c.query ? ` <code>${e(c.query)}</code>` : ""}${path ? ` in${path}` : ""}`)}${input}`;
+      return `Search${c.query ? ` ${code(c.query)}` : ""}${path ? ` in${path}` : ""}`;
     case "web":
-      return `${head(c.url ? ` ${htmlLink(c.url, c.url)}` : c.query ? ` <code>${e(c.query)}</code>` : "")}${input}`;
+      return c.url ? `Fetch ${code(c.url)}` : c.query ? `Search the web for ${code(c.query)}` : "Web";
     case "other":
-      return `${head(note(c.description))}${input}`;
+      return `${e(cut(c.name))}${c.description?.trim() ? ` <span class="muted">${e(cut(c.description))}</span>` : ""}`;
   }
+}
+
+/** The whole of the call: what the summary line had to cut. */
+function callBody(c: ToolCall): string {
+  const input =
+    c.input === undefined ? "" : renderOutput("Input", JSON.stringify(c.input, null, 2) ?? "", false);
+  const note = c.description?.trim() ? `<p class="muted">${e(c.description)}</p>` : "";
+  switch (c.kind) {
+    case "shell":
+      return `${note}<pre class="cmd"><code>${e(c.command ?? "")}</code></pre>`;
+    case "write":
+      return c.content === undefined
+        ? pathLine(c)
+        : `${pathLine(c)}<details><summary>Content · ${countLines(c.content)}</summary><pre><code>${e(c.content)}</code></pre></details>`;
+    case "edit": {
+      const edits = c.edits ?? [];
+      return `${pathLine(c)}${note}${edits.map((x) => renderEdit(x.before, x.after)).join("")}`;
+    }
+    case "read":
+      return pathLine(c);
+    case "search":
+    case "web":
+      return `${c.url ? `<p>${htmlLink(c.url, c.url)}</p>` : ""}${input}`;
+    case "other":
+      return `${note}${input}`;
+  }
+}
+
+function pathLine(c: ToolCall): string {
+  return c.path ? `<p><code>${e(c.path)}</code></p>` : "";
 }
 
 function renderEdit(before: string, after: string): string {
@@ -136,4 +223,19 @@ function line(html: string, tone?: "ok" | "bad" | "muted"): string {
 function countLines(text: string): string {
   const n = text === "" ? 0 : text.replace(/\n$/, "").split("\n").length;
   return `${formatCount(n)} ${n === 1 ? "line" : "lines"}`;
+}
+
+function firstLine(text: string): string {
+  const lines = text.trim().split("\n");
+  return lines.length > 1 ? `${lines[0]} …` : (lines[0] ?? "");
+}
+
+function cut(text: string): string {
+  return text.length > SUMMARY_CHARS ? `${text.slice(0, SUMMARY_CHARS - 1)}…` : text;
+}
+
+/** HH:MM:SS in UTC, the full time on hover. */
+export function timeOf(iso: string): string {
+  const t = /T(\d\d:\d\d:\d\d)/.exec(iso)?.[1] ?? "";
+  return `<time datetime="${e(iso)}" title="${e(iso)}">${e(t)}</time>`;
 }

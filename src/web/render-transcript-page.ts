@@ -1,54 +1,30 @@
 /**
- * The transcript page: everything that happened in a session, every run of it, server-rendered as
- * one HTML string. No script and no external resource: the URL is a capability, so the page must
- * not leak it (referrer, third-party loads) and must not be indexed. What each run did comes from
- * the run model ({@link summarizeRun}); this file only lays it out.
+ * The transcript page: a session's whole story, server-rendered as one HTML document that is
+ * complete without JavaScript. It carries the newest events only (a long session's older ones load
+ * on demand over the socket), the session's parts (render-page-parts.ts) and one inline script
+ * (transcript-client.ts) that keeps it live. Nothing is loaded from anywhere: the URL is a
+ * capability, so the page must not leak it (referrer, third-party loads) and must not be indexed.
  */
-
 import { escapeHtml as e } from "../core/escape-html.js";
 import { formatCount } from "../core/format-count.js";
-import { formatDuration } from "../core/format-duration.js";
-import { formatUsage } from "../core/format-usage.js";
-import { renderMarkdown } from "../core/render-markdown.js";
-import { pastRunElapsedMs, runElapsedMs } from "../core/run-elapsed-ms.js";
-import type { SessionEvent } from "../core/session-event.js";
-import type { SessionView } from "../core/session-view.js";
-import { statusLabel } from "../core/status-label.js";
-import { type RunSummary, summarizeRun } from "../core/summarize-run.js";
-import { type Event, isTerminal, type ToolCall } from "../core/wire.js";
-import { htmlLink as link } from "./html-link.js";
-import { renderEvent } from "./render-event.js";
+import { renderPageParts } from "./render-page-parts.js";
+import { renderRuns } from "./render-runs.js";
+import { TRANSCRIPT_CLIENT_JS } from "./transcript-client.js";
 import { TRANSCRIPT_CSS } from "./transcript-css.js";
+import type { TranscriptPageData } from "./transcript-facts.js";
 
-/** One run of the session: its number, its events in stored order, and what they add up to. */
-interface Run {
-  run: number;
-  events: SessionEvent[];
-  summary: RunSummary;
-}
+/** Events the first response carries: more than a screen, a small share of a long session. */
+export const FIRST_PAGE_EVENTS = 150;
 
-/**
- * Renders the full transcript of a session as a complete HTML5 document: every run in order (a
- * follow-up or a queued request is a run of its own), then what is queued next. `events` are the
- * session's stored events, each tagged with its run. While the session is live the page reloads
- * itself every 5 seconds (no script needed); a finished session does not.
- */
-export function renderTranscriptPage(view: SessionView, events: readonly SessionEvent[], now: Date): string {
-  const runs = groupByRun(events);
-  // A follow-up that has not produced an event yet still gets its heading under the earlier runs.
-  if (runs.length > 0 && view.run > 0 && !runs.some((r) => r.run === view.run))
-    runs.push({ run: view.run, events: [], summary: summarizeRun([]) });
-  const current = runs.find((r) => r.run === view.run)?.summary ?? summarizeRun([]);
-  const live = !isTerminal(view.status);
-  const label = statusLabel(view.status, view.pr !== null).text;
-  const where = `${view.repo.owner}/${view.repo.name}#${view.issueNumber}`;
-  // Only one run: no per-run headings, the page reads as the one story it is.
-  const body =
-    runs.length === 0
-      ? '<p class="muted">Nothing has happened yet.</p>'
-      : runs.length === 1 && runs[0]!.run === view.run
-        ? renderLog(runs[0]!.events)
-        : runs.map((r) => renderRun(r, view, now)).join("\n");
+export function renderTranscriptPage(data: TranscriptPageData, now: Date): string {
+  const { view, facts } = data;
+  const parts = renderPageParts(view, facts, now);
+  const heads = new Map(parts.heads.map((h) => [h.run, h.html]));
+  const runs = renderRuns(data.events, heads, data.results);
+  const older =
+    data.olderCursor === null
+      ? ""
+      : `<p class="older-wrap"><button id="older" type="button" data-cursor="${data.olderCursor}" hidden>Load ${formatCount(data.olderCount)} earlier ${data.olderCount === 1 ? "event" : "events"}</button><noscript>${formatCount(data.olderCount)} earlier ${data.olderCount === 1 ? "event is" : "events are"} in the <a href="${e(jsonLogUrl(view.transcriptUrl))}">log as JSON</a>.</noscript></p>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -56,161 +32,66 @@ export function renderTranscriptPage(view: SessionView, events: readonly Session
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <meta name="referrer" content="no-referrer">
-${live ? '<meta http-equiv="refresh" content="5">\n' : ""}<title>${e(`${label} · ${where} · ${view.issueTitle}`)} · Understudy</title>
+${parts.live ? '<noscript><meta http-equiv="refresh" content="10"></noscript>\n' : ""}<title>${e(parts.title)}</title>
 <style>${TRANSCRIPT_CSS}</style>
 </head>
-<body>
+<body data-last="${data.last}" data-live="${parts.live ? "1" : "0"}" data-status="${view.status}">
 <div class="wrap">
-${renderHeader(view, current, now)}
+<div id="conn" class="conn" role="status" hidden></div>
+<header id="head">${parts.header}</header>
+<div class="layout">
 <main>
-${body}
-${renderOutcome(view, runs.find((r) => r.run === view.run)?.events ?? [])}${renderQueue(view)}
+${older}${data.events.length === 0 && data.olderCursor === null ? '<p id="nothing" class="muted">Nothing has happened yet.</p>\n' : ""}<div id="runs">${runs}</div>
+<div id="outcome">${parts.outcome}</div>
+<div id="queue">${parts.queue}</div>
 </main>
-${renderFooter(view, runs, live)}
+<aside id="details">${parts.details}</aside>
 </div>
+<footer id="end">Session <code>${e(view.id)}</code> · ${formatCount(facts.eventCount)} ${facts.eventCount === 1 ? "event" : "events"}</footer>
+</div>
+<script>${TRANSCRIPT_CLIENT_JS}</script>
 </body>
 </html>
 `;
 }
 
-/** Runs in run order; events keep their stored order within a run. */
-function groupByRun(events: readonly SessionEvent[]): Run[] {
-  const byRun = new Map<number, SessionEvent[]>();
-  for (const ev of events) {
-    const list = byRun.get(ev.run) ?? [];
-    list.push(ev);
-    byRun.set(ev.run, list);
+/** The transcript's JSON (`/sessions/:id/events?token=…`), next to the page's own address. */
+function jsonLogUrl(pageUrl: string): string {
+  try {
+    const u = new URL(pageUrl);
+    if (u.protocol !== "https:" && u.protocol !== "http:") return "";
+    u.pathname = `${u.pathname.replace(/\/+$/, "")}/events`;
+    return u.toString();
+  } catch {
+    return "";
   }
-  return [...byRun.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([run, list]) => ({ run, events: list, summary: summarizeRun(list.map((x) => x.event)) }));
-}
-
-function renderHeader(view: SessionView, current: RunSummary, now: Date): string {
-  const origin = githubOrigin(view);
-  const repoUrl = `${origin}/${encodeURIComponent(view.repo.owner)}/${encodeURIComponent(view.repo.name)}`;
-  const kind = view.isPullRequest ? "pull" : "issues";
-  const links = [
-    view.pr && link(view.pr.url, `Pull request #${view.pr.number}`),
-    view.branchUrl && link(view.branchUrl, `Branch <code>${e(view.branch)}</code>`, true),
-  ].filter(Boolean);
-  return `<header>
-<p class="crumbs">${link(repoUrl, `${view.repo.owner}/${view.repo.name}`)} · ${link(`${repoUrl}/${kind}/${view.issueNumber}`, `${view.isPullRequest ? "PR" : "Issue"} #${view.issueNumber}`)}</p>
-<h1>${e(view.issueTitle)}</h1>
-<p class="meta"><span class="badge st-${view.status}">${e(statusLabel(view.status, view.pr !== null).text)}</span> <span>${formatDuration(runElapsedMs(view, current, now))}</span> <span>requested by ${link(`${origin}/${encodeURIComponent(view.requester)}`, `@${view.requester}`)}</span>${view.run > 1 ? ` <span>run ${view.run}</span>` : ""}</p>
-${links.length > 0 ? `<nav>${links.join(" · ")}</nav>\n` : ""}</header>`;
 }
 
 /**
- * A run under its own heading: number, how it ended, how long it took and what it cost. The
- * current run's state is the session's; an earlier run's is the last status recorded in it.
+ * The page's Content-Security-Policy: its own style and script by hash and nothing else, images
+ * only over https (markdown may show them), the socket to its own origin.
  */
-function renderRun(r: Run, view: SessionView, now: Date): string {
-  const isCurrent = r.run === view.run;
-  const status = isCurrent ? view.status : r.summary.status;
-  const ms = isCurrent ? runElapsedMs(view, r.summary, now) : pastRunElapsedMs(r.summary);
-  const facts = [
-    status ? e(statusLabel(status, isCurrent && view.pr !== null).text) : "",
-    ms === undefined ? "" : formatDuration(ms),
-    r.summary.prompt?.author ? `asked by @${e(r.summary.prompt.author)}` : "",
-    ...formatUsage(r.summary.totals).map(e),
-  ].filter((s) => s !== "");
-  return `<section class="run" id="run-${r.run}">
-<h2>Run ${r.run}${facts.length > 0 ? ` <span class="muted">· ${facts.join(" · ")}</span>` : ""}</h2>
-${renderLog(r.events)}
-</section>`;
-}
-
-function renderLog(events: readonly SessionEvent[]): string {
-  const calls = new Map<string, ToolCall>();
-  for (const { event } of events)
-    if (event.type === "tool_call" && !calls.has(event.data.callId)) calls.set(event.data.callId, event.data);
-  const items = events
-    .filter(({ event }) => event.type !== "heartbeat")
-    .map(
-      ({ id, event }) =>
-        `<li id="ev-${id}" data-seq="${event.seq}" class="ev ev-${event.type}">${timeOf(event.at)}${renderEvent(event, calls)}</li>`,
-    );
-  return items.length > 0
-    ? `<ol class="log">\n${items.join("\n")}\n</ol>`
-    : '<p class="muted">Nothing yet.</p>';
-}
-
-/**
- * The current run's final word, unless an event above already said it (execution_complete carries
- * the summary), and for a stopped run who stopped it and what the stop cleared from the queue.
- */
-function renderOutcome(view: SessionView, current: readonly SessionEvent[]): string {
-  const shown = new Set<string>();
-  for (const { event } of current) shownBy(event, shown);
-  const parts: string[] = [];
-  if (view.status === "cancelled" && view.stoppedBy) {
-    parts.push(
-      `<p>Stopped by ${link(`${githubOrigin(view)}/${encodeURIComponent(view.stoppedBy)}`, `@${view.stoppedBy}`)}.</p>`,
-    );
-  }
-  if (view.status === "cancelled" && view.queueCleared > 0) {
-    const n = view.queueCleared;
-    parts.push(
-      `<p>The stop cleared ${formatCount(n)} queued ${n === 1 ? "request: it" : "requests: they"} will not run.</p>`,
-    );
-  }
-  if (view.error && !shown.has(view.error)) parts.push(`<pre class="bad">${e(view.error)}</pre>`);
-  if (view.summary && !shown.has(view.summary))
-    parts.push(`<div class="md">${renderMarkdown(view.summary)}</div>`);
-  if (parts.length === 0) return "";
-  const title = view.status === "completed" ? "Summary" : e(statusLabel(view.status, view.pr !== null).text);
-  return `<section class="outcome st-${view.status}"><h2>${title}</h2>${parts.join("")}</section>`;
-}
-
-function shownBy(event: Event, shown: Set<string>): void {
-  if (event.type === "execution_complete") {
-    if (event.data.summary) shown.add(event.data.summary);
-    if (event.data.error) shown.add(event.data.error);
-  }
-  if (event.type === "error") shown.add(event.data.message);
-}
-
-/** Requests waiting for the current run, in the order they will run, each with who asked. */
-function renderQueue(view: SessionView): string {
-  if (view.queue.length === 0) return "";
-  const origin = githubOrigin(view);
-  const items = view.queue.map(
-    (q) =>
-      `<li><div class="who">${link(`${origin}/${encodeURIComponent(q.author)}`, `@${q.author}`)}</div><div class="md">${renderMarkdown(q.text)}</div></li>`,
+export async function transcriptCsp(): Promise<string> {
+  cspCache ??= Promise.all([sha256Base64(TRANSCRIPT_CLIENT_JS), sha256Base64(TRANSCRIPT_CSS)]).then(
+    ([script, style]) =>
+      [
+        "default-src 'none'",
+        `script-src 'sha256-${script}'`,
+        `style-src 'sha256-${style}'`,
+        "img-src https: data:",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+      ].join("; "),
   );
-  const n = view.queue.length;
-  return `<section class="queue"><h2>Queued next: ${formatCount(n)} ${n === 1 ? "request" : "requests"}</h2><ol>${items.join("")}</ol></section>`;
+  return cspCache;
 }
+let cspCache: Promise<string> | undefined;
 
-/** The whole session's totals: every run's tokens and cost. */
-function renderFooter(view: SessionView, runs: readonly Run[], live: boolean): string {
-  const totals = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
-  for (const { summary } of runs) {
-    totals.inputTokens += summary.totals.inputTokens;
-    totals.outputTokens += summary.totals.outputTokens;
-    totals.costUsd += summary.totals.costUsd;
-  }
-  const parts = [`Session <code>${e(view.id)}</code>`, ...formatUsage(totals).map(e)];
-  if (runs.length > 1) parts.push(`${formatCount(runs.length)} runs`);
-  if (live) parts.push("live: this page refreshes every 5 seconds");
-  return `<footer id="end">${parts.join(" · ")}</footer>`;
-}
-
-/** GitHub Enterprise installs link to their own host: take it from a URL GitHub gave us. */
-function githubOrigin(view: SessionView): string {
-  for (const url of [view.pr?.url, view.branchUrl]) {
-    if (!url || !/^https?:\/\//i.test(url)) continue;
-    try {
-      return new URL(url).origin;
-    } catch {
-      // Not a URL after all; try the next one.
-    }
-  }
-  return "https://github.com";
-}
-
-function timeOf(iso: string): string {
-  const t = /T(\d\d:\d\d:\d\d)/.exec(iso)?.[1] ?? "";
-  return `<time datetime="${e(iso)}" title="${e(iso)}">${e(t)}</time>`;
+async function sha256Base64(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  let binary = "";
+  for (const b of digest) binary += String.fromCharCode(b);
+  return btoa(binary);
 }

@@ -9,6 +9,7 @@ import type { SessionEvent } from "../../src/core/session-event.js";
 import type { SessionView } from "../../src/core/session-view.js";
 import { understudyApp } from "../../src/github/app.js";
 import { localProvider } from "../../src/sandbox/providers/local-provider.js";
+import type { TranscriptPageData } from "../../src/web/transcript-facts.js";
 import { parseConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { linksFor } from "../session-links.js";
@@ -27,6 +28,7 @@ import { acceptSandboxSocket, onSandboxMessage } from "./sockets.js";
 import { type StopOutcome, stopSession } from "./stop-session.js";
 import { type InboxInput, SessionStore } from "./store.js";
 import { settleTimers, syncAlarm, takeDueTimers } from "./timers.js";
+import { transcriptPageData } from "./transcript-page.js";
 import {
   acceptViewerSocket,
   closeViewerSocket,
@@ -125,6 +127,11 @@ export class SessionDO extends DurableObject<Env> {
   async transcript(): Promise<{ view: SessionView; events: SessionEvent[] } | null> {
     const view = await currentView(this.deps);
     return view ? { view, events: this.deps.store.allEvents() } : null;
+  }
+
+  /** RPC from the Worker: what the transcript page's first response is rendered from. */
+  async transcriptPage(): Promise<TranscriptPageData | null> {
+    return transcriptPageData(this.deps);
   }
 
   /** REST API: the session's status (state, step, queue) and view; null when it never ran. */

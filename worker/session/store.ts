@@ -4,7 +4,7 @@
  */
 import type { SessionEvent, SessionMessage } from "../../src/core/session-event.js";
 import { StartSessionRequest } from "../../src/core/start-session-request.js";
-import { Event, type EventInput } from "../../src/core/wire.js";
+import { Event, type EventInput, type EventType } from "../../src/core/wire.js";
 import { SessionRecord } from "./session-record.js";
 
 const SCHEMA_VERSION = 4;
@@ -253,6 +253,44 @@ export class SessionStore {
         .flatMap((r) => parseEventRow(r)),
       hasMore,
     };
+  }
+
+  /** Every event of the given types, oldest first: the few a run's heading and totals need. */
+  eventsOfTypes(types: readonly EventType[]): SessionEvent[] {
+    if (types.length === 0) return [];
+    return this.sql
+      .exec<EventRow>(
+        `SELECT id, run, seq, type, at, data FROM events WHERE type IN (${types.map(() => "?").join(", ")}) ORDER BY id`,
+        ...types,
+      )
+      .toArray()
+      .flatMap((r) => parseEventRow(r));
+  }
+
+  /** Paths the agent wrote or edited, first seen first, at most `limit` distinct ones. */
+  changedPaths(limit: number): { paths: string[]; total: number } {
+    const where = `type = 'tool_call' AND json_extract(data, '$.kind') IN ('edit', 'write')
+      AND json_extract(data, '$.path') IS NOT NULL`;
+    const paths = this.sql
+      .exec<{ p: string }>(
+        `SELECT json_extract(data, '$.path') AS p FROM events WHERE ${where} GROUP BY p ORDER BY MIN(id) LIMIT ?`,
+        limit,
+      )
+      .toArray()
+      .map((r) => String(r.p));
+    const total = this.sql
+      .exec<{ n: number }>(
+        `SELECT COUNT(DISTINCT json_extract(data, '$.path')) AS n FROM events WHERE ${where}`,
+      )
+      .one().n;
+    return { paths, total };
+  }
+
+  /** How many events are stored, or how many have an id below `before`. */
+  countEvents(before: number | null = null): number {
+    return this.sql
+      .exec<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE id < ?`, before ?? Number.MAX_SAFE_INTEGER)
+      .one().n;
   }
 
   /** Events stored after `after`, oldest first, at most `limit`. */

@@ -14,6 +14,7 @@ import type { SessionView } from "../../src/core/session-view.js";
 import { verifyLink } from "../../src/core/sign-link.js";
 import {
   PAGE_EVENTS,
+  type PageParts,
   PING,
   PONG,
   type SessionFeedMessage,
@@ -21,17 +22,22 @@ import {
   SNAPSHOT_MESSAGES,
   SubscriberMessage,
 } from "../../src/core/subscriber-protocol.js";
+import { renderPageParts } from "../../src/web/render-page-parts.js";
+import { toFragments } from "../../src/web/transcript-fragments.js";
 import { linkSecret } from "../config.js";
 import type { SessionDeps } from "./session-deps.js";
 import type { SessionRecord } from "./session-record.js";
 import { toSessionView } from "./session-view.js";
 import { type StoreHooks, toMessage } from "./store.js";
+import { olderRuns, pageParts, readFacts } from "./transcript-page.js";
 import { transcriptUrl } from "./transcript-url.js";
 
 const TAG = "viewer";
 
 type ViewerAttachment = {
   role: "viewer";
+  /** `html`: the transcript page's feed of rendered fragments (subscriber-protocol.ts). */
+  format?: "events" | "html";
   /** Caught up: receives live events. A resuming socket is not live until its last page. */
   live: boolean;
   /** Id of the newest event this socket has been sent (0: none). */
@@ -87,7 +93,9 @@ export async function onViewerMessage(
   }
   const msg = parsed.data;
   if (msg.type === "ping") send(ws, { type: "pong" });
-  else if (msg.type === "fetch_history") {
+  else if (msg.type === "fetch_history" && attachmentOf(ws)?.format === "html") {
+    send(ws, { type: "older", ...(await olderRuns(d, msg.cursor, msg.limit ?? PAGE_EVENTS)) });
+  } else if (msg.type === "fetch_history") {
     const page = d.store.eventsBefore(msg.cursor, msg.limit ?? PAGE_EVENTS);
     send(ws, {
       type: "history",
@@ -95,7 +103,8 @@ export async function onViewerMessage(
       cursor: page.hasMore ? (page.events[0]?.id ?? null) : null,
       hasMore: page.hasMore,
     });
-  } else await subscribe(d, ws, msg.after);
+  } else if (msg.format === "html") await subscribePage(d, ws, msg.after ?? 0);
+  else await subscribe(d, ws, msg.after);
 }
 
 /** The other side closed: answer the close handshake. Nothing else to clean up, state is per socket. */
@@ -139,6 +148,37 @@ async function subscribe(d: SessionDeps, ws: WebSocket, after: number | undefine
   if (sent) ws.serializeAttachment({ role: "viewer", live: caughtUp, cursor } satisfies ViewerAttachment);
 }
 
+/**
+ * The transcript page's subscribe: the session's parts and the fragments after `after`. The parts
+ * are rendered first (that awaits); the log is then read and the cursor stored in one synchronous
+ * step, as in subscribe. A session that changed while the parts were rendered is rendered again,
+ * so the page never keeps a header older than its log.
+ */
+async function subscribePage(d: SessionDeps, ws: WebSocket, after: number): Promise<void> {
+  let parts: PageParts | null = null;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const before = JSON.stringify(d.store.getSession());
+    parts = await pageParts(d);
+    if (JSON.stringify(d.store.getSession()) === before) break;
+  }
+  if (!parts) {
+    send(ws, { type: "error", message: "no such session" });
+    return;
+  }
+  let events = d.store.eventsAfter(after, PAGE_EVENTS + 1);
+  const caughtUp = events.length <= PAGE_EVENTS;
+  if (!caughtUp) events = events.slice(0, PAGE_EVENTS);
+  const cursor = events.at(-1)?.id ?? Math.min(after, d.store.eventsBefore(null, 1).events[0]?.id ?? 0);
+  const sent = send(ws, { type: "page", parts, fragments: toFragments(events), last: cursor, caughtUp });
+  if (sent)
+    ws.serializeAttachment({
+      role: "viewer",
+      format: "html",
+      live: caughtUp,
+      cursor,
+    } satisfies ViewerAttachment);
+}
+
 function sessionState(
   d: SessionDeps,
   s: SessionRecord,
@@ -177,19 +217,36 @@ export function liveViewers(deps: () => SessionDeps): StoreHooks {
     const url = first ? await transcriptUrl(d, first.publicUrl) : null;
     // No await from here on, for the same reason as in subscribe.
     const s = url === null ? null : (d.store.getSession() ?? first);
-    const update = s && url ? feedText({ type: "session", ...sessionState(d, s, url) }) : null;
-    const whole = eventPages(batch);
-    for (const ws of d.ctx.getWebSockets(TAG)) {
-      const a = attachmentOf(ws);
+    const sockets = d.ctx.getWebSockets(TAG).map((ws) => ({ ws, a: attachmentOf(ws) }));
+    const anyHtml = sockets.some((x) => x.a?.live && x.a.format === "html");
+    const anyEvents = sockets.some((x) => x.a?.live && x.a.format !== "html");
+    const state = s && url ? sessionState(d, s, url) : null;
+    const update = state && anyEvents ? feedText({ type: "session", ...state }) : null;
+    const parts =
+      state && anyHtml
+        ? feedText({ type: "parts", parts: renderPageParts(state.session, readFacts(d), new Date(d.now())) })
+        : null;
+    const whole = anyEvents ? eventPages(batch) : [];
+    const wholePage = anyHtml ? fragmentPages(batch) : [];
+    for (const { ws, a } of sockets) {
       if (!a?.live) continue;
+      const html = a.format === "html";
       const fresh = batch.filter((e) => e.id > a.cursor);
       const last = fresh.at(-1);
       if (last) {
-        const texts = fresh.length === batch.length ? whole : eventPages(fresh);
+        const texts =
+          fresh.length === batch.length
+            ? html
+              ? wholePage
+              : whole
+            : html
+              ? fragmentPages(fresh)
+              : eventPages(fresh);
         for (const t of texts) sendText(ws, t);
         ws.serializeAttachment({ ...a, cursor: last.id } satisfies ViewerAttachment);
       }
-      if (update) sendText(ws, update);
+      const change = html ? parts : update;
+      if (change) sendText(ws, change);
     }
   };
   const schedule = () => {
@@ -214,6 +271,16 @@ function eventPages(events: readonly SessionEvent[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < events.length; i += PAGE_EVENTS)
     out.push(feedText({ type: "events", events: events.slice(i, i + PAGE_EVENTS) }));
+  return out;
+}
+
+/** `fragments` messages of at most a page of events each; `last` moves past quiet events too. */
+function fragmentPages(events: readonly SessionEvent[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < events.length; i += PAGE_EVENTS) {
+    const page = events.slice(i, i + PAGE_EVENTS);
+    out.push(feedText({ type: "fragments", fragments: toFragments(page), last: page.at(-1)?.id ?? 0 }));
+  }
   return out;
 }
 
