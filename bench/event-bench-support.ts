@@ -143,3 +143,122 @@ export async function subscribe(url: string, parse: boolean): Promise<Subscriber
   });
   return sub;
 }
+
+/** Files the agent of agentEventInput works on, so the transcript's "files" facts have a few dozen. */
+const AGENT_FILES = 37;
+
+/**
+ * A longer realistic mix, as the Claude Code adapter maps a working agent (src/sandbox/agents/
+ * claude-code-stream.ts): it says what it will do, reads a file, searches, edits it, runs its test
+ * and ends the step; every call is followed by its result. Paths and commands vary with `i`.
+ */
+export function agentEventInput(i: number): EventInput {
+  const n = Math.floor(i / 10);
+  const file = `src/lib/module-${n % AGENT_FILES}.ts`;
+  const call = `toolu_${n}_${i % 10}`;
+  const prev = `toolu_${n}_${(i % 10) - 1}`;
+  switch (i % 10) {
+    case 0:
+      return {
+        type: "assistant_text",
+        data: {
+          text: `Step ${n}: \`${file}\` parses the date with the local time zone, so the test fails near midnight. I'll read it, find the other callers, and make it use UTC.`,
+        },
+      };
+    case 1:
+      return {
+        type: "tool_call",
+        data: {
+          callId: call,
+          kind: "read",
+          name: "Read",
+          path: file,
+          input: { file_path: `/workspace/repo/${file}` },
+          status: "running",
+        },
+      };
+    case 3:
+      return {
+        type: "tool_call",
+        data: {
+          callId: call,
+          kind: "search",
+          name: "Grep",
+          path: "src",
+          query: "parseDate\\(",
+          input: { pattern: "parseDate\\(", path: "/workspace/repo/src" },
+          status: "running",
+        },
+      };
+    case 5:
+      return {
+        type: "tool_call",
+        data: {
+          callId: call,
+          kind: "edit",
+          name: "Edit",
+          path: file,
+          edits: [
+            {
+              before: "  const [y, m, d] = text.split('-').map(Number);\n  return new Date(y, m - 1, d);",
+              after:
+                "  const [y, m, d] = text.split('-').map(Number);\n  return new Date(Date.UTC(y, m - 1, d));",
+            },
+          ],
+          added: 1,
+          removed: 1,
+          status: "running",
+        },
+      };
+    case 7:
+      return {
+        type: "tool_call",
+        data: {
+          callId: call,
+          kind: "shell",
+          name: "Bash",
+          command: `npm test -- ${file.replace(/\.ts$/, ".test.ts")}`,
+          description: "Run the module's tests",
+          input: {
+            command: `npm test -- ${file.replace(/\.ts$/, ".test.ts")}`,
+            description: "Run the module's tests",
+          },
+          status: "running",
+        },
+      };
+    case 2:
+      return {
+        type: "tool_result",
+        data: {
+          callId: prev,
+          output: `     1\texport function parseDate(text: string): Date {\n     2\t  const [y, m, d] = text.split('-').map(Number);\n     3\t  return new Date(y, m - 1, d);\n     4\t}\n     5\t\n     6\texport const formatDate = (d: Date) => d.toISOString().slice(0, 10);\n`,
+          isError: false,
+        },
+      };
+    case 4:
+      return {
+        type: "tool_result",
+        data: {
+          callId: prev,
+          output: `src/lib/module-${n % AGENT_FILES}.ts:1:export function parseDate(text: string): Date {\nsrc/lib/calendar.ts:14:  const start = parseDate(range.from);\nsrc/lib/calendar.ts:15:  const end = parseDate(range.to);\n`,
+          isError: false,
+        },
+      };
+    case 6:
+      return {
+        type: "tool_result",
+        data: { callId: prev, output: `The file /workspace/repo/${file} has been updated.`, isError: false },
+      };
+    case 8:
+      return {
+        type: "tool_result",
+        data: {
+          callId: prev,
+          output: `> hello-world@1.0.0 test\n> node --test ${file.replace(/\.ts$/, ".test.ts")}\n\n✔ parses dates (0.8ms)\n✔ formats dates (0.2ms)\nℹ tests 2\nℹ pass 2\nℹ fail 0\nℹ duration_ms 41.2 (${i})`,
+          isError: false,
+        },
+      };
+    default:
+      return { type: "step_finish", data: { tokens: { input: 8_000 + n, output: 240 }, costUsd: 0.0064 } };
+  }
+}

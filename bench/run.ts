@@ -14,6 +14,7 @@ import { REPO_FILES, type Stack } from "../src/demo/start-stack.js";
 import { waitFor } from "../src/demo/wait-for.js";
 import { claudeCodeEnv, runClaudeCode } from "../src/sandbox/agents/claude-code.js";
 import { eventBenchRows, runEventBench } from "./events.js";
+import { pageBenchRows, runPageBench } from "./page.js";
 
 const N = Math.max(1, Math.min(10, Number(process.env.BENCH_RUNS ?? 3)));
 
@@ -86,6 +87,13 @@ if (process.argv[2] === "events") {
   process.exit(0);
 }
 
+// `npm run bench -- page`: only what people see (bench/page.ts): GitHub writes per session, the page.
+if (process.argv[2] === "page") {
+  const r = await runPageBench();
+  process.stdout.write(`\n${markdownTable(pageBenchRows(r))}`);
+  process.exit(0);
+}
+
 const demos: Awaited<ReturnType<typeof runDemo>>[] = [];
 const warm: { reactionMs: number; statusCommentMs: number }[] = [];
 for (let i = 0; i < N; i++) {
@@ -128,6 +136,10 @@ for (const [k, v] of rows) process.stdout.write(`| ${k} | ${v} |\n`);
 
 process.stdout.write(
   `\nEvent path of one session (bench/events.ts):\n\n${markdownTable(eventBenchRows(await runEventBench()))}`,
+);
+
+process.stdout.write(
+  `\nWhat people see (bench/page.ts):\n\n${markdownTable(pageBenchRows(await runPageBench()))}`,
 );
 
 function markdownTable(table: [string, string][]): string {
