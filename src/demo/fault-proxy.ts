@@ -258,6 +258,9 @@ export async function startFaultProxy(opts: {
   });
 
   server.on("upgrade", (req: IncomingMessage, client: Socket, head: Buffer) => {
+    // A client may reset while it is answered with a fault or held: that is the network it asked
+    // for, not an error of the proxy (unhandled, it would be an uncaught exception).
+    client.on("error", () => {});
     const fault = decide(req);
     if (fault?.kind === "status") {
       const lines = [`HTTP/1.1 ${fault.status} Fault`, "connection: close"];
