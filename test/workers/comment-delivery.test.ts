@@ -87,6 +87,12 @@ async function heartbeatsUntil(c: Ctx, to: number) {
     await until(c, Math.min(to, c.clock.now() + 60_000));
   }
 }
+/** Lets the object's own promises run until `test` holds (bounded). */
+async function waitUntil(test: () => boolean) {
+  for (let i = 0; i < 200 && !test(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(test()).toBe(true);
+}
+
 const timerDue = (c: Ctx, name: string) => c.d.store.timers().find((t) => t.name === name)?.due;
 
 function ev<T extends EventType>(c: Ctx, type: T, data: EventPayload<T>): Event {
@@ -605,6 +611,52 @@ describe("every way a run ends leaves the comment in its terminal state", () => 
       await wait(c, silence(c) + 1_000);
       expect(c.d.store.getSession()!.status).toBe("failed");
       expectFinalPromptly(c, "failed");
+    });
+  });
+
+  it("control-plane restart while the terminal render is with GitHub: the alarm writes it", async () => {
+    await withSession(async (c) => {
+      await startRunning(c);
+      // The terminal write never comes back: the object is reset while it is in flight.
+      let ended = false;
+      c.r.inFlight = (method) =>
+        ended && method === "issues.updateComment" ? new Promise<void>(() => {}) : undefined;
+      ended = true;
+      void send(c, [pushed(c), complete(c, true)]);
+      await waitUntil(() => c.d.store.getSession()!.status === "completed");
+      expect(headline(held(c))).toContain(WORKING);
+      await restart(c);
+      c.r.inFlight = undefined;
+      await wait(c, 60_000);
+      expectTerminal(held(c), "completed");
+      expect(c.d.store.getSession()!.finalCommentPending).toBe(false);
+      expect(timerDue(c, "comment")).toBeUndefined();
+    });
+  });
+
+  it("a quiet run, only heartbeats for ten minutes, makes no edit", async () => {
+    await withSession(async (c) => {
+      await startRunning(c);
+      const before = c.r.writes.length;
+      for (let i = 0; i < 40; i++) {
+        await send(c, [ev(c, "heartbeat", {})]);
+        await wait(c, 15_000);
+      }
+      expect(c.r.writes.length).toBe(before);
+    });
+  });
+
+  it("spaces the edits of an old run wider: about 85 in an hour of steady events, not 1,200", async () => {
+    await withSession(async (c) => {
+      await startRunning(c);
+      const before = c.r.writes.length;
+      for (let i = 0; i < 3600; i++) {
+        await send(c, [text(c, `step ${i}`)]);
+        await wait(c, 1_000);
+      }
+      const edits = c.r.writes.length - before;
+      expect(edits).toBeGreaterThan(60);
+      expect(edits).toBeLessThanOrEqual(100);
     });
   });
 

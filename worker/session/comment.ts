@@ -27,12 +27,31 @@ export const MAX_COMMENT_FAILURES = 20;
 
 const chains = new WeakMap<SessionDeps, Promise<void>>();
 
+/** The longest interval between edits of a running comment, however long the run. */
+export const MAX_COMMENT_INTERVAL_MS = 120_000;
+
+/**
+ * The interval between edits of a running comment: COMMENT_INTERVAL_MS at first, then a fifteenth
+ * of the run's age, up to two minutes. A reader of a young run wants to see each step; an hour-long
+ * run is followed in the transcript, and every edit is a write to GitHub (about 85 for an hour's
+ * busy run, instead of 1,200 at a fixed 3 s).
+ */
+export function commentIntervalMs(d: SessionDeps, runStartedAt: string): number {
+  const age = d.now() - Date.parse(runStartedAt);
+  const grown = Number.isFinite(age) ? age / 15 : 0;
+  return Math.max(d.config.COMMENT_INTERVAL_MS, Math.min(MAX_COMMENT_INTERVAL_MS, grown));
+}
+
 /** Asks for an edit soon: now if the last edit is old enough, else when the interval has passed. */
 export async function requestCommentEdit(d: SessionDeps): Promise<void> {
   const s = d.store.getSession();
   if (!s || s.commentId === null) return;
   if (d.store.timers().some((t) => t.name === "comment")) return;
-  await setTimer(d, "comment", Math.max(d.now(), (s.lastCommentAt ?? 0) + d.config.COMMENT_INTERVAL_MS));
+  await setTimer(
+    d,
+    "comment",
+    Math.max(d.now(), (s.lastCommentAt ?? 0) + commentIntervalMs(d, s.runStartedAt)),
+  );
 }
 
 /** Renders and writes the comment now (creating it if the run has none yet). Never rejects. */
@@ -83,6 +102,7 @@ async function writeComment(d: SessionDeps): Promise<void> {
       x.commentId = data.id;
       written(x);
     });
+    if (isTerminal(s.status)) return settleFinal(d, s.run);
     return spaceNextEdit(d);
   }
   try {
@@ -103,6 +123,7 @@ async function writeComment(d: SessionDeps): Promise<void> {
   updateSession(d, (x) => {
     if (x.run === s.run) written(x);
   });
+  if (isTerminal(s.status)) return settleFinal(d, s.run);
   await spaceNextEdit(d);
 }
 
@@ -116,7 +137,7 @@ async function spaceNextEdit(d: SessionDeps): Promise<void> {
   const s = d.store.getSession();
   const next = d.store.timers().find((t) => t.name === "comment");
   if (!s || s.lastCommentAt === null || !next) return;
-  const earliest = s.lastCommentAt + d.config.COMMENT_INTERVAL_MS;
+  const earliest = s.lastCommentAt + commentIntervalMs(d, s.runStartedAt);
   if (next.due < earliest) await setTimer(d, "comment", earliest);
 }
 
@@ -146,9 +167,11 @@ function giveUpDeleted(d: SessionDeps, run: number, commentId: number): void {
 
 /** The run's final comment is settled (landed, unchanged, or given up): the queue may move on. */
 function settleFinal(d: SessionDeps, run: number): void {
-  updateSession(d, (x) => {
+  const s = updateSession(d, (x) => {
     if (x.run === run) x.finalCommentPending = false;
   });
+  // The guard the end set (lifecycle's settle) is not needed any more.
+  if (s.run === run) d.store.clearTimer("comment");
 }
 
 async function onWriteFailed(d: SessionDeps, error: unknown): Promise<void> {
@@ -181,7 +204,11 @@ async function onWriteFailed(d: SessionDeps, error: unknown): Promise<void> {
   // A rate limit (403, 429) names its wait (retry-after, x-ratelimit-reset, or GitHub's one-minute
   // rule): that is the wait. Backoff is for failures that name none (5xx, no answer): grown by failed
   // running edits, it would otherwise hold the terminal render far longer than GitHub asked.
-  const wait = status === 403 || status === 429 ? retryAfter : Math.max(retryAfter, backoffMs(failures));
+  // At least a second even so: a `retry-after: 0` must not spend every attempt in one instant.
+  const wait =
+    status === 403 || status === 429
+      ? Math.max(retryAfter, 1_000)
+      : Math.max(retryAfter, backoffMs(failures));
   d.log("status comment write failed; retrying from the alarm", {
     failures,
     status,

@@ -27,6 +27,9 @@ import { updateSession } from "./update-session.js";
 /** How long a spawned sandbox's token stays valid beyond the run's time limit. */
 const TOKEN_GRACE_MS = 10 * 60_000;
 
+/** Longer than a terminal write's in-place retries (the request policy's 30 s budget). */
+const FINAL_COMMENT_GUARD_MS = 45_000;
+
 /** Every timer of a live run: cleared together when it ends. */
 const RUN_TIMERS = ["connect", "silence", "deadline", "stop", "comment", "finish"] as const;
 
@@ -207,8 +210,10 @@ export async function onSandboxEvents(d: SessionDeps, events: readonly Event[]):
       complete = true;
     }
   }
-  if (!complete) return requestCommentEdit(d);
-  await endAgentRun(d);
+  if (complete) return endAgentRun(d);
+  // A heartbeat says only that the sandbox is alive; the comment shows nothing of it, and an edit
+  // for it alone would cost a write to GitHub every heartbeat of a quiet run.
+  if (events.some((e) => e.type !== "heartbeat")) await requestCommentEdit(d);
 }
 
 /** The bridge reported the end (execution_complete is stored): a stopped run is cancelled, others finish. */
@@ -457,6 +462,9 @@ function settle(
   if (s.requestId !== null)
     d.store.setRequestState(s.requestId, status === "cancelled" ? "cancelled" : "done");
   for (const t of RUN_TIMERS) d.store.clearTimer(t);
+  // The caller writes the terminal render now; should this object be reset before it lands, the
+  // alarm writes it (an identical body is not sent again, so a render that did land costs nothing).
+  d.store.setTimer("comment", d.now() + FINAL_COMMENT_GUARD_MS);
   // Should this object be reset before the next run starts, the alarm starts it.
   if (d.store.queuedRequests().length > 0) d.store.setTimer("next", d.now() + NEXT_GUARD_MS);
   return true;
