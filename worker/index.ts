@@ -67,7 +67,11 @@ app.get("/sessions/:id", async (c) => {
   c.header("cache-control", "no-store");
   c.header("referrer-policy", "no-referrer");
   c.header("x-content-type-options", "nosniff");
-  c.header("content-security-policy", await transcriptCsp());
+  const here = new URL(c.req.url);
+  c.header(
+    "content-security-policy",
+    await transcriptCsp(`${here.protocol === "https:" ? "wss:" : "ws:"}//${here.host}`),
+  );
   return c.html(renderTranscriptPage(data, new Date()));
 });
 

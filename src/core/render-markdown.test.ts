@@ -120,7 +120,7 @@ describe("renderMarkdown", () => {
       '[q](https://e.example/"onmouseover="alert(1) "t\\" onclick=\\"x") ![a"b](https://i.example/p.png)',
     );
     expect(html).toBe(
-      '<p><a href="https://e.example/&quot;onmouseover=&quot;alert(1)" title="t&quot; onclick=&quot;x" rel="nofollow noopener noreferrer">q</a> <img src="https://i.example/p.png" alt="a&quot;b" loading="lazy" referrerpolicy="no-referrer"></p>\n',
+      '<p><a href="https://e.example/&quot;onmouseover=&quot;alert(1)" title="t&quot; onclick=&quot;x" rel="nofollow noopener noreferrer">q</a> <a href="https://i.example/p.png" rel="nofollow noopener noreferrer" class="image-link">🖼 a&quot;b</a></p>\n',
     );
   });
 

@@ -35,8 +35,9 @@ const marked = new Marked({
       const alt = decodeEntities(tokens ? this.parser.parseInline(tokens, this.parser.textRenderer) : text);
       const url = safeHref(href);
       if (url === null) return escapeHtml(alt);
-      // no-referrer: the page URL is a capability and must not leak to image hosts.
-      return `<img src="${escapeHtml(url)}" alt="${escapeHtml(alt)}"${titleAttr(title)} loading="lazy" referrerpolicy="no-referrer">`;
+      // A link, not an <img>: an image would be fetched by every viewer's browser from a host the
+      // agent (or whoever wrote its input) chose, telling it who reads the transcript and when.
+      return `<a href="${escapeHtml(url)}"${titleAttr(title)} rel="nofollow noopener noreferrer" class="image-link">🖼 ${escapeHtml(alt || "image")}</a>`;
     },
   },
 });

@@ -16,6 +16,11 @@ const SHORT_OUTPUT_LINES = 12;
 const SHORT_OUTPUT_CHARS = 1_200;
 /** The one-line summary of a call is cut here; the row's body has the whole of it. */
 const SUMMARY_CHARS = 160;
+/**
+ * A block (output, file content, an edit's side) is cut here on the page, so one huge event cannot
+ * make the page heavy; the JSON log (`/sessions/:id/events`) keeps every character.
+ */
+export const BLOCK_CHARS = 16_000;
 
 export type CallState = "running" | "done" | "error";
 
@@ -92,10 +97,10 @@ function renderEvent(ev: Event): string {
       // With an author: the request as it was asked. Without: the whole prompt the agent was
       // given (task, context, instructions), folded: it is long and mostly the same every run.
       return ev.data.author
-        ? `<div class="who">@${e(ev.data.author)}</div><div class="md">${renderMarkdown(ev.data.text)}</div>`
-        : `<details class="prompt"><summary>Prompt given to the agent</summary><div class="md">${renderMarkdown(ev.data.text)}</div></details>`;
+        ? `<div class="who">@${e(ev.data.author)}</div><div class="md">${renderMarkdown(cutMarkdown(ev.data.text))}</div>`
+        : `<details class="prompt"><summary>Prompt given to the agent</summary><div class="md">${renderMarkdown(cutMarkdown(ev.data.text))}</div></details>`;
     case "assistant_text":
-      return `<div class="who">Agent</div><div class="md">${renderMarkdown(ev.data.text)}</div>`;
+      return `<div class="who">Agent</div><div class="md">${renderMarkdown(cutMarkdown(ev.data.text))}</div>`;
     case "tool_call":
       return `<div class="tool">${e(ev.data.name)}</div>`;
     case "tool_result":
@@ -134,7 +139,9 @@ function renderEvent(ev: Event): string {
     case "execution_complete": {
       const head = ev.data.success ? line("Agent finished", "ok") : line("Agent failed", "bad");
       const error = ev.data.error ? `<pre class="bad">${e(ev.data.error)}</pre>` : "";
-      const summary = ev.data.summary ? `<div class="md">${renderMarkdown(ev.data.summary)}</div>` : "";
+      const summary = ev.data.summary
+        ? `<div class="md">${renderMarkdown(cutMarkdown(ev.data.summary))}</div>`
+        : "";
       return `${head}${error}${summary}`;
     }
     case "error":
@@ -180,11 +187,11 @@ function callBody(c: ToolCall): string {
   const note = c.description?.trim() ? `<p class="muted">${e(c.description)}</p>` : "";
   switch (c.kind) {
     case "shell":
-      return `${note}<pre class="cmd"><code>${e(c.command ?? "")}</code></pre>`;
+      return `${note}<pre class="cmd"><code>${clip(c.command ?? "")}</code></pre>`;
     case "write":
       return c.content === undefined
         ? pathLine(c)
-        : `${pathLine(c)}<details><summary>Content · ${countLines(c.content)}</summary><pre><code>${e(c.content)}</code></pre></details>`;
+        : `${pathLine(c)}<details><summary>Content · ${countLines(c.content)}</summary><pre><code>${clip(c.content)}</code></pre></details>`;
     case "edit": {
       const edits = c.edits ?? [];
       return `${pathLine(c)}${note}${edits.map((x) => renderEdit(x.before, x.after)).join("")}`;
@@ -204,14 +211,29 @@ function pathLine(c: ToolCall): string {
 }
 
 function renderEdit(before: string, after: string): string {
-  return `<div class="diff"><pre class="del" aria-label="before"><code>${e(before)}</code></pre><pre class="ins" aria-label="after"><code>${e(after)}</code></pre></div>`;
+  return `<div class="diff"><pre class="del" aria-label="before"><code>${clip(before)}</code></pre><pre class="ins" aria-label="after"><code>${clip(after)}</code></pre></div>`;
+}
+
+/** Markdown past twice a block's length is cut (rendering stays safe wherever the cut falls). */
+function cutMarkdown(md: string): string {
+  const max = 2 * BLOCK_CHARS;
+  return md.length <= max
+    ? md
+    : `${md.slice(0, max)}\n\n*… ${formatCount(md.length - max)} more characters, in the JSON log*`;
+}
+
+/** Escaped text of a block, cut at BLOCK_CHARS with a note saying how much was left out. */
+function clip(text: string): string {
+  if (text.length <= BLOCK_CHARS) return e(text);
+  const left = text.length - BLOCK_CHARS;
+  return `${e(text.slice(0, BLOCK_CHARS))}</code><span class="muted">… ${formatCount(left)} more characters, in the JSON log</span><code>`;
 }
 
 function renderOutput(label: string, output: string, isError: boolean): string {
   const cls = isError ? ' class="bad"' : "";
   if (output === "") return line(`${label}: (empty)`, isError ? "bad" : "muted");
   const short = output.length <= SHORT_OUTPUT_CHARS && output.split("\n").length <= SHORT_OUTPUT_LINES;
-  const pre = `<pre${cls}><code>${e(output)}</code></pre>`;
+  const pre = `<pre${cls}><code>${clip(output)}</code></pre>`;
   if (short) return `<div class="label${isError ? " bad" : ""}">${label}</div>${pre}`;
   return `<details${cls}><summary>${label} · ${countLines(output)}</summary>${pre}</details>`;
 }

@@ -47,7 +47,7 @@ ${older}${data.events.length === 0 && data.olderCursor === null ? '<p id="nothin
 </main>
 <aside id="details">${parts.details}</aside>
 </div>
-<footer id="end">Session <code>${e(view.id)}</code> · ${formatCount(facts.eventCount)} ${facts.eventCount === 1 ? "event" : "events"}</footer>
+<footer id="end">Session <code>${e(view.id)}</code></footer>
 </div>
 <script>${TRANSCRIPT_CLIENT_JS}</script>
 </body>
@@ -68,26 +68,26 @@ function jsonLogUrl(pageUrl: string): string {
 }
 
 /**
- * The page's Content-Security-Policy: its own style and script by hash and nothing else, images
- * only over https (markdown may show them), the socket to its own origin.
+ * The page's Content-Security-Policy: its own style and script by hash and nothing else (no image,
+ * font or frame from anywhere: markdown images are shown as links), the socket to its own origin.
  */
-export async function transcriptCsp(): Promise<string> {
-  cspCache ??= Promise.all([sha256Base64(TRANSCRIPT_CLIENT_JS), sha256Base64(TRANSCRIPT_CSS)]).then(
-    ([script, style]) =>
-      [
-        "default-src 'none'",
-        `script-src 'sha256-${script}'`,
-        `style-src 'sha256-${style}'`,
-        "img-src https: data:",
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
-      ].join("; "),
-  );
-  return cspCache;
+export async function transcriptCsp(socketOrigin?: string): Promise<string> {
+  hashes ??= Promise.all([sha256Base64(TRANSCRIPT_CLIENT_JS), sha256Base64(TRANSCRIPT_CSS)]);
+  const [script, style] = await hashes;
+  // 'self' covers the page's own ws:/wss: origin in current browsers; older ones (Safari < 16)
+  // need it named. Anything not a plain ws(s) origin is left out rather than trusted.
+  const socket = socketOrigin && /^wss?:\/\/[a-z0-9.:[\]-]+$/i.test(socketOrigin) ? ` ${socketOrigin}` : "";
+  return [
+    "default-src 'none'",
+    `script-src 'sha256-${script}'`,
+    `style-src 'sha256-${style}'`,
+    `connect-src 'self'${socket}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
 }
-let cspCache: Promise<string> | undefined;
+let hashes: Promise<[string, string]> | undefined;
 
 async function sha256Base64(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));

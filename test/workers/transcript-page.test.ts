@@ -130,6 +130,35 @@ describe("GET /sessions/:id", () => {
     const rowIds = [...html.matchAll(/data-id="(\d+)"/g)].map((m) => Number(m[1]));
     expect(Math.min(...rowIds)).toBeGreaterThanOrEqual(newest[0]?.id ?? 0);
   });
+  it("stays under 300 KB when the newest events carry the largest outputs an agent can send", async () => {
+    const s = await seedSession();
+    const big: Event[] = [];
+    for (let seq = 1; seq <= 300; seq++) {
+      const at = new Date(1_700_000_000_000 + seq).toISOString();
+      big.push(
+        seq % 2
+          ? {
+              seq,
+              type: "tool_call",
+              at,
+              data: { callId: `c${seq}`, kind: "read", name: "Read", path: `f${seq}`, status: "running" },
+            }
+          : {
+              seq,
+              type: "tool_result",
+              at,
+              data: { callId: `c${seq - 1}`, output: "<x>&".repeat(5_000), isError: false },
+            },
+      );
+    }
+    await storeEvents(s, big);
+    const html = await (await workerFetch(pagePath(s))).text();
+    expect(new TextEncoder().encode(html).length).toBeLessThan(300_000);
+    // Fewer events than the count allows, and the rest are offered.
+    expect(html).toMatch(/Load [\d,]+ earlier events/);
+    const last = (await storedEvents(s)).at(-1)?.id;
+    expect(html).toContain(`data-last="${last}"`);
+  });
 });
 
 describe("the page's live feed", () => {
@@ -199,6 +228,31 @@ describe("the page's live feed", () => {
     expect(parts.parts.live).toBe(false);
     expect(parts.parts.header).toContain('role="alert"');
     expect(parts.parts.header).toContain("The agent &lt;b&gt;crashed&lt;/b&gt;");
+    page.client.close();
+  });
+
+  it("sends the page's parts again when usage or changed files arrive, not only on a status change", async () => {
+    const s = await seedSession();
+    const page = await openPage(s, 0);
+    const at = new Date().toISOString();
+    await storeEvents(s, [
+      { seq: 1, type: "step_finish", at, data: { tokens: { input: 1200, output: 300 }, costUsd: 0.5 } },
+      {
+        seq: 2,
+        type: "tool_call",
+        at,
+        data: { callId: "w1", kind: "write", name: "Write", path: "NEW.md", status: "running" },
+      },
+    ]);
+    const fragments = await expectNext(page.client, "fragments");
+    expect(fragments.fragments.map((f) => f.op)).toEqual(["call"]);
+    const parts = await expectNext(page.client, "parts");
+    expect(parts.parts.details).toContain("1.5k tokens");
+    expect(parts.parts.details).toContain("<code>NEW.md</code>");
+    // A batch of plain text changes nothing the parts show: no parts message.
+    await storeEvents(s, events(3, 4));
+    await expectNext(page.client, "fragments");
+    expect(page.client.drain()).toEqual([]);
     page.client.close();
   });
 

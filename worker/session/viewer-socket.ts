@@ -23,6 +23,7 @@ import {
   SubscriberMessage,
 } from "../../src/core/subscriber-protocol.js";
 import { renderPageParts } from "../../src/web/render-page-parts.js";
+import { FACT_EVENT_TYPES } from "../../src/web/transcript-facts.js";
 import { toFragments } from "../../src/web/transcript-fragments.js";
 import { linkSecret } from "../config.js";
 import type { SessionDeps } from "./session-deps.js";
@@ -33,6 +34,7 @@ import { olderRuns, pageParts, readFacts } from "./transcript-page.js";
 import { transcriptUrl } from "./transcript-url.js";
 
 const TAG = "viewer";
+const PAGE_FACT_TYPES = new Set<string>(FACT_EVENT_TYPES);
 
 type ViewerAttachment = {
   role: "viewer";
@@ -213,7 +215,19 @@ export function liveViewers(deps: () => SessionDeps): StoreHooks {
     const d = deps();
     if ((batch.length === 0 && !changed) || d.ctx.getWebSockets(TAG).length === 0) return;
     const statusChanged = changed || batch.some((e) => e.event.type === "session_status");
-    const first = statusChanged ? d.store.getSession() : null;
+    // The page's details (usage, files changed, pushes) follow these too, not only the status.
+    const pageChanged =
+      statusChanged ||
+      batch.some(
+        (e) =>
+          PAGE_FACT_TYPES.has(e.event.type) ||
+          (e.event.type === "tool_call" && (e.event.data.kind === "edit" || e.event.data.kind === "write")),
+      );
+    const htmlLive = d.ctx.getWebSockets(TAG).some((ws) => {
+      const a = attachmentOf(ws);
+      return a?.live === true && a.format === "html";
+    });
+    const first = statusChanged || (pageChanged && htmlLive) ? d.store.getSession() : null;
     const url = first ? await transcriptUrl(d, first.publicUrl) : null;
     // No await from here on, for the same reason as in subscribe.
     const s = url === null ? null : (d.store.getSession() ?? first);
@@ -221,7 +235,7 @@ export function liveViewers(deps: () => SessionDeps): StoreHooks {
     const anyHtml = sockets.some((x) => x.a?.live && x.a.format === "html");
     const anyEvents = sockets.some((x) => x.a?.live && x.a.format !== "html");
     const state = s && url ? sessionState(d, s, url) : null;
-    const update = state && anyEvents ? feedText({ type: "session", ...state }) : null;
+    const update = state && anyEvents && statusChanged ? feedText({ type: "session", ...state }) : null;
     const parts =
       state && anyHtml
         ? feedText({ type: "parts", parts: renderPageParts(state.session, readFacts(d), new Date(d.now())) })
