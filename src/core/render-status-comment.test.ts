@@ -595,6 +595,24 @@ describe("describing steps", () => {
     expect(md).toContain("#### Summary\n\n```ts\nconst x = 1;\n```\n\nℹ️");
     expect(md).toMatch(/\n```\n\nℹ️ [^\n]+\n\n🔗 \[Full transcript\]/);
   });
+
+  it("a summary cannot hide the rest of the comment, however it writes fences and HTML", () => {
+    for (const summary of [
+      // Not a fence for GitHub (a backtick in the info string), so the `<!--` is text.
+      "Done.\n```js`\n<!--",
+      // The fence ends with the list item, so the `<details>` is outside any code.
+      "Done.\n- item\n  ```\n<details><summary>nothing to see</summary>",
+    ]) {
+      const md = renderStatusComment(
+        baseView({ status: "completed", finishedAt: at(9), summary }),
+        [],
+        nowAt(10),
+      );
+      expect(rawHtml(md)).toEqual(["<!-- understudy:session:ses_01JD8Z4K7Q -->"]);
+      const blocks = new Marked({ gfm: true }).lexer(md).filter((t) => t.type === "paragraph");
+      expect(blocks.map((t) => t.raw.split(" ")[0])).toEqual(expect.arrayContaining(["ℹ️", "🔗"]));
+    }
+  });
 });
 
 describe("grouping steps the way a person says them", () => {
