@@ -20,7 +20,7 @@ describe("renderTerminalMarkdown", () => {
     expect(renderTerminalMarkdown(completed)).toMatchInlineSnapshot(`
       "  ✅ Done
 
-        Asked by @octocat · started 02:14 UTC · took 53s
+        Asked by octocat <https://github.com/octocat> · started 02:14 UTC · took 53s
 
         │ Create \`HELLO.md\` with a short greeting, then check \`git status\`.
 
@@ -43,7 +43,7 @@ describe("renderTerminalMarkdown", () => {
     expect(out).toMatchInlineSnapshot(`
       "  🛠️ Working…
 
-        Asked by @octocat · started 02:14 UTC · 1m 05s ago at last update
+        Asked by octocat <https://github.com/octocat> · started 02:14 UTC · 1m 05s ago at last update
 
         │ Create \`HELLO.md\` with a short greeting, then check \`git status\`.
 

@@ -324,14 +324,12 @@ function inlineCode(marks: Marks, tokens: readonly Token[], inCode: Set<number>,
       if (!escaped.has(i)) search.doubt = true;
     }
     for (; read < span.start; read++) {
-      if (/\s/.test(text[read]!)) {
+      const c = text[read]!;
+      if (c === " " || c === "\t" || c === "\n") {
         wordStart = read + 1;
         glued = false;
-      } else if (
-        !glued &&
-        /(?::\/\/|www\.|\]\()$/i.test(text.slice(Math.max(wordStart, read - 3), read + 1))
-      ) {
-        glued = true;
+      } else if (!glued && (c === "/" || c === "." || c === "(")) {
+        glued = /(?::\/\/|www\.|\]\()$/i.test(text.slice(Math.max(wordStart, read - 3), read + 1));
       }
     }
     if (glued || span.raw.includes("\n") || (search.tables && span.raw.includes("|"))) search.doubt = true;

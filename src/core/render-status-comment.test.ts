@@ -262,7 +262,7 @@ describe("every state of the comment", () => {
     expect(md).toMatchSnapshot();
     const [headline, meta] = md.split("\n\n");
     expect(headline).toMatch(/^### \S+ /);
-    expect(meta).toMatch(/^Asked by @\u200b\w+ · started \d\d:\d\d UTC · /);
+    expect(meta).toMatch(/^Asked by \[\w+\]\(https:\/\/github\.com\/\w+\) · started \d\d:\d\d UTC · /);
     expect(md).toMatch(/\n🔗 [^\n]*\[Full transcript\]\(https:\/\/understudy\.example\.com\/sessions\//);
     expect(md.length).toBeLessThanOrEqual(65_536);
   });
@@ -273,7 +273,7 @@ describe("the header stays honest between edits", () => {
     const at30 = renderStatusComment(baseView(), upTo(AFTER.bashRunning), nowAt(30));
     expect(at30.split("\n\n").slice(0, 2)).toEqual([
       "### 🛠️ Working…",
-      "Asked by @\u200boctocat · started 02:14 UTC · 30s ago at last update",
+      "Asked by [octocat](https://github.com/octocat) · started 02:14 UTC · 30s ago at last update",
     ]);
     // The headline itself never carries a time that goes stale while no edit comes.
     const later = renderStatusComment(baseView(), upTo(AFTER.bashRunning), nowAt(3_725));
@@ -284,7 +284,9 @@ describe("the header stays honest between edits", () => {
   it("at the end: the total time, frozen, and no 'ago'", () => {
     const view = baseView({ status: "completed", finishedAt: at(240), pr: PR });
     const md = renderStatusComment(view, events(), nowAt(9_000));
-    expect(md).toContain("Asked by @\u200boctocat · started 02:14 UTC · took 4m 00s\n");
+    expect(md).toContain(
+      "Asked by [octocat](https://github.com/octocat) · started 02:14 UTC · took 4m 00s\n",
+    );
     expect(md).not.toContain("ago");
     expect(renderStatusComment(view, events(), nowAt(90_000))).toBe(md);
   });
@@ -296,7 +298,7 @@ describe("the header stays honest between edits", () => {
 
   it("says who asked, defused so an edit never pings them", () => {
     const md = renderStatusComment(baseView({ requester: "some_body" }), [], nowAt(0));
-    expect(md).toContain("Asked by @\u200bsome\\_body ·");
+    expect(md).toContain("Asked by [some\\_body](https://github.com/some_body) ·");
   });
 });
 
@@ -580,7 +582,7 @@ describe("describing steps", () => {
     expect(md).toContain("List \\<b\\>files\\</b\\> \\*\\*now\\*\\* \\[x\\](javascript:alert(1))");
     expect(md).toContain("- [x] Read 2 files: `<!--.ts`, ``a`b`.ts``");
     expect(md).toContain("💭 Let me check &lt;script>alert(1)&lt;/script> and ping @\u200bsomeone");
-    expect(md).toContain("Asked by @\\<b\\>x ·");
+    expect(md).toContain("Asked by [\\<b\\>x](https://github.com/%3Cb%3Ex) ·");
     // Parsed as GFM, the only raw HTML left is ours.
     expect(rawHtml(md)).toEqual(["<!-- understudy:session:ses_01JD8Z4K7Q -->"]);
   });
@@ -911,7 +913,7 @@ describe("queue and stops", () => {
     expect(md).toMatchInlineSnapshot(`
       "### ⏹️ Stopped
 
-      Asked by @​octocat · started 02:14 UTC · took 1m 12s
+      Asked by [octocat](https://github.com/octocat) · started 02:14 UTC · took 1m 12s
 
       > Create \`HELLO.md\` with a short greeting, then check \`git status\`.
 

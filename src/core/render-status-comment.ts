@@ -25,6 +25,7 @@ import {
   sanitizeMarkdown,
   truncate,
 } from "./gfm-escape.js";
+import { githubOrigin } from "./github-origin.js";
 import { groupSteps, type StepGroup } from "./group-steps.js";
 import { runElapsedMs } from "./run-elapsed-ms.js";
 import type { SessionView } from "./session-view.js";
@@ -147,7 +148,10 @@ function headline(view: SessionView, run: RunSummary): string {
  * thinks, and a bare "1m 05s" would go on claiming it.
  */
 function metaLine(view: SessionView, run: RunSummary, now: Date): string {
-  const parts = [`Asked by ${inlineText(`@${view.requester}`, LOGIN_MAX)}`];
+  // A link to the profile, not an @-mention: each edit would otherwise be a mention of its own,
+  // and defusing one leaves an invisible character in the comment.
+  const profile = `${githubOrigin(view)}/${encodeURIComponent(view.requester)}`;
+  const parts = [`Asked by [${inlineText(view.requester, LOGIN_MAX)}](${safeUrl(profile)})`];
   const elapsedMs = runElapsedMs(view, run, now);
   const ended = isTerminal(view.status);
   // An ended run dates its start against its end, so later edits (a retried write) render the same.
