@@ -3,9 +3,14 @@
  * control plane, and keeps every event until the control plane acknowledges it. After a reconnect it
  * says `hello{lastAckedSeq}`, waits for the answering `ack`, and resends everything after it, so the
  * control plane (which stores by seq and ignores a seq it already has) ends up with each event once.
+ *
+ * With a spool (event-spool.ts), every event is on disk before it is queued, and a stream created on
+ * the same file again, by a restarted bridge of the same run, resends what was never acknowledged and
+ * numbers new events after the last one in the file.
  */
 import WebSocket from "ws";
 import { ControlMessage, Event, type EventInput, type SandboxMessage } from "../../core/wire.js";
+import { openSpool, type Spool } from "./event-spool.js";
 import type { BridgeLog } from "./log.js";
 
 export type EventStreamOptions = {
@@ -29,6 +34,12 @@ export type EventStreamOptions = {
   backoffMaxMs?: number;
   /** How long to wait for the ack that answers a hello before sending anyway. */
   helloAckTimeoutMs?: number;
+  /**
+   * Spool events to `path` (see event-spool.ts). The session and run name whose events the file
+   * holds: a file of another run is moved aside, never resent under this run's token. A path alone
+   * could not tell, and the stream knows neither otherwise.
+   */
+  spool?: { path: string; sessionId: string; run: number; compactAtBytes?: number };
 };
 
 export type EventStream = {
@@ -58,8 +69,32 @@ export function createEventStream(opts: EventStreamOptions): EventStream {
   let pending: Event[] = [];
   let lastSeq = opts.startSeq;
   let lastAcked = opts.startSeq;
+  let spool: Spool | null = null;
+  if (opts.spool) {
+    const { path, sessionId, run, compactAtBytes } = opts.spool;
+    try {
+      const opened = openSpool(path, { sessionId, run, startSeq: opts.startSeq }, { compactAtBytes });
+      const found = opened.recovered;
+      spool = opened.spool;
+      if (found.movedAside) log?.warn(`moved an event spool of another run aside to ${found.movedAside}`);
+      if (found.cutBytes > 0) log?.warn(`cut a torn line of ${found.cutBytes} bytes from the event spool`);
+      if (found.replaced > 0) log?.warn(`${found.replaced} spooled events were unreadable: resent as errors`);
+      if (found.events.length > 0) {
+        log?.info(
+          `resending ${found.events.length} spooled events the control plane never acknowledged ` +
+            `(seq ${found.events[0]!.seq}–${found.lastSeq})`,
+        );
+      }
+      pending = found.events;
+      // After the file's last seq, not startSeq: the spooled events keep theirs.
+      lastSeq = Math.max(opts.startSeq, found.lastSeq);
+      lastAcked = found.lastAcked;
+    } catch (err) {
+      log?.error(`could not open the event spool ${path}: ${errorText(err)}; events are kept in memory only`);
+    }
+  }
   /** Highest seq sent on the current connection. */
-  let sentUpTo = opts.startSeq;
+  let sentUpTo = lastAcked;
   let ws: WebSocket | null = null;
   /** True once the current connection's hello was answered (or went unanswered for too long). */
   let ready = false;
@@ -84,11 +119,32 @@ export function createEventStream(opts: EventStreamOptions): EventStream {
 
   const send = (msg: SandboxMessage) => ws?.send(JSON.stringify(msg));
 
+  /**
+   * Runs `use` on the spool; undefined when there is none or it failed. A spool that fails once is deleted rather than left behind: a restart
+   * would resend its events and number new ones after its last seq, reusing seqs this stream has
+   * already sent from memory.
+   */
+  const spooled = <T>(use: (s: Spool) => T): T | undefined => {
+    if (!spool) return undefined;
+    try {
+      return use(spool);
+    } catch (err) {
+      log?.error(
+        `the event spool failed: ${errorText(err)}; it is deleted and events are kept in memory only`,
+      );
+      spool.discard();
+      spool = null;
+      return undefined;
+    }
+  };
+
   const flush = () => {
     flushTimer = clearTimer(flushTimer);
     if (!ready || ws?.readyState !== WebSocket.OPEN) return;
     const start = pending.findIndex((e) => e.seq > sentUpTo);
     if (start < 0) return;
+    // Nothing leaves the sandbox before it is on disk: see event-spool.ts.
+    spooled((s) => s.sync());
     for (let i = start; i < pending.length; i += batchSize) {
       const events = pending.slice(i, i + batchSize);
       send({ type: "events", events });
@@ -115,6 +171,19 @@ export function createEventStream(opts: EventStreamOptions): EventStream {
     if (seq > lastAcked) {
       lastAcked = seq;
       pending = pending.filter((e) => e.seq > seq);
+      spooled((s) => s.ack(seq));
+    } else if (seq < lastAcked) {
+      // The control plane lost events it had acknowledged; the spool still has them until it is
+      // compacted (and a stream without a spool has nothing to resend, so it carries on as before).
+      const restored = spooled((s) => s.rewind(seq));
+      if (restored) {
+        log?.warn(
+          `control plane acknowledged seq ${seq} after ${lastAcked}: resending ${restored.length} spooled events`,
+        );
+        pending = [...restored, ...pending];
+        lastAcked = seq;
+        sentUpTo = Math.min(sentUpTo, seq);
+      }
     }
     if (sentUpTo < lastAcked) sentUpTo = lastAcked;
     if (pending.length === 0) settleWaiters(true);
@@ -216,6 +285,8 @@ export function createEventStream(opts: EventStreamOptions): EventStream {
               message: `dropped a malformed ${input.type} event: ${checked.error.issues[0]?.message ?? ""}`,
             },
           };
+      // Spooled even once the stream has failed: a restarted bridge can still deliver it.
+      spooled((s) => s.append(event));
       if (failed) return event;
       pending.push(event);
       scheduleFlush();
@@ -249,6 +320,8 @@ export function createEventStream(opts: EventStreamOptions): EventStream {
       helloTimer = clearTimer(helloTimer);
       reconnectTimer = clearTimer(reconnectTimer);
       settleWaiters(pending.length === 0);
+      spooled((s) => s.close());
+      spool = null;
       const socket = ws;
       ws = null;
       if (socket?.readyState === WebSocket.OPEN) socket.close(1000, "done");
@@ -256,6 +329,8 @@ export function createEventStream(opts: EventStreamOptions): EventStream {
     },
   };
 }
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** `http(s)://host/base` → `ws(s)://host/base/sessions/:id/sandbox`. */
 export function sandboxSocketUrl(controlUrl: string, sessionId: string): string {
