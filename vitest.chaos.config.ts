@@ -16,6 +16,6 @@ export default defineConfig({
     // One file at a time: the flood measures answer times on 2 cores, and ten agents of the faults
     // file on the other core were seen to push its p99 past 10 s.
     fileParallelism: false,
-    globalSetup: ["test/chaos/support/global-setup.ts"],
+    globalSetup: ["test/support/global-setup.ts", "test/chaos/support/global-setup.ts"],
   },
 });

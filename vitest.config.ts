@@ -7,6 +7,8 @@ export default defineConfig({
     // vitest.workers.config.ts) and commands.
     exclude: [...configDefaults.exclude, "test/chaos/**", "test/workers/**"],
     environment: "node",
+    // Sandbox hosts isolate agents with bubblewrap: installed here when missing.
+    globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Two cores: end-to-end files each start workerd, a sandbox host and real agent CLIs.

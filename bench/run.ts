@@ -2,7 +2,9 @@
  * `npm run bench`: first-response latency and end-to-end overhead of the local stack.
  *   1. The demo, N times: webhook → 👀 reaction, → status comment, → PR, → final comment, and wall time.
  *   2. The agent CLI alone, N times, on the same scripted model and repository: its wall time.
- * Prints medians as a markdown table, plus the ratio of the two.
+ * Prints medians as a markdown table, plus the ratio of the two; then the event path (bench/events.ts),
+ * what people see (bench/page.ts) and how quickly a run starts (bench/bridge-spawn.ts,
+ * bench/checkout.ts). `npm run bench -- <events|page|quick-start|bridge-spawn|checkout>` runs one part.
  */
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -13,16 +15,16 @@ import { contributingScript, startModelServer } from "../src/demo/model-server.j
 import { REPO_FILES, type Stack } from "../src/demo/start-stack.js";
 import { waitFor } from "../src/demo/wait-for.js";
 import { claudeCodeEnv, runClaudeCode } from "../src/sandbox/agents/claude-code.js";
+import { bridgeSpawnRows, runBridgeSpawnBench } from "./bridge-spawn.js";
+import { checkoutRows, runCheckoutBench } from "./checkout.js";
 import { eventBenchRows, runEventBench } from "./events.js";
+import { median } from "./median.js";
 import { pageBenchRows, runPageBench } from "./page.js";
 
 const N = Math.max(1, Math.min(10, Number(process.env.BENCH_RUNS ?? 3)));
+/** Samples of the quick-to-start figures (bench/bridge-spawn.ts, bench/checkout.ts): cheap, so more. */
+const QUICK_RUNS = Math.max(1, Math.min(30, Number(process.env.BENCH_QUICK_RUNS ?? 7)));
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 const ms = (x: number) => `${Math.round(x)} ms`;
 
 async function agentAlone(): Promise<number> {
@@ -94,6 +96,13 @@ if (process.argv[2] === "page") {
   process.exit(0);
 }
 
+// `npm run bench -- quick-start` (or only `bridge-spawn`, or only `checkout`): how fast a run starts,
+// the bridge's own start-up (tsx against the built bundle) and the checkout with the mirror cache.
+if (["quick-start", "bridge-spawn", "checkout"].includes(process.argv[2] ?? "")) {
+  process.stdout.write(`\n${await quickStartTables(process.argv[2]!)}`);
+  process.exit(0);
+}
+
 const demos: Awaited<ReturnType<typeof runDemo>>[] = [];
 const warm: { reactionMs: number; statusCommentMs: number }[] = [];
 for (let i = 0; i < N; i++) {
@@ -141,6 +150,19 @@ process.stdout.write(
 process.stdout.write(
   `\nWhat people see (bench/page.ts):\n\n${markdownTable(pageBenchRows(await runPageBench()))}`,
 );
+
+process.stdout.write(
+  `\nQuick to start (bench/bridge-spawn.ts, bench/checkout.ts):\n\n${await quickStartTables("quick-start")}`,
+);
+
+async function quickStartTables(which: string): Promise<string> {
+  const head = `Medians of ${QUICK_RUNS} runs (node ${process.version}, ${new Date().toISOString().slice(0, 10)}):\n\n`;
+  const spawn =
+    which === "checkout" ? "" : markdownTable(bridgeSpawnRows(await runBridgeSpawnBench(QUICK_RUNS)));
+  const checkout =
+    which === "bridge-spawn" ? "" : markdownTable(checkoutRows(await runCheckoutBench(QUICK_RUNS)));
+  return `${head}${[spawn, checkout].filter(Boolean).join("\n")}`;
+}
 
 function markdownTable(table: [string, string][]): string {
   return `| measure | value |\n|---|---|\n${table.map(([k, v]) => `| ${k} | ${v} |\n`).join("")}`;

@@ -1,6 +1,7 @@
 /**
  * The `understudy` command: `start` (local stack) and `demo` (the offline story).
  */
+import { NO_BUBBLEWRAP } from "../sandbox/host/start-sandbox-host.js";
 import { runDemo } from "./run-demo.js";
 import { runSessionCommand } from "./run-session-command.js";
 import { runSetup } from "./run-setup.js";
@@ -10,9 +11,13 @@ import { projectRoot } from "./start-control-plane.js";
 const USAGE = `usage: understudy <command>
   setup [--org <name>] [--webhook-url <url>] [--force]
                   register the GitHub App of app.yml (GitHub's manifest flow) and write .dev.vars
-  start           run the control plane (workerd) and the local sandbox host on 127.0.0.1
-  demo [--keep]   run the whole flow offline: webhook → agent → branch → pull request
+  start [--unsafe-no-isolation]
+                  run the control plane (workerd) and the local sandbox host on 127.0.0.1
+  demo [--keep] [--unsafe-no-isolation]
+                  run the whole flow offline: webhook → agent → branch → pull request
                   --keep leaves the stack running so the transcript can be opened in a browser
+                  agents run inside bubblewrap (apt-get install bubblewrap); without it the
+                  host refuses to start unless --unsafe-no-isolation runs them unisolated
   status <session>  a session's state, current step and queue (REST API)
   stop <session>    stop the session's run, keep its work on the branch, clear its queue
   events <session>  the newest events of the session, as JSON
@@ -23,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === "demo") {
     const keep = rest.includes("--keep");
-    const result = await runDemo({ keep });
+    const result = await runDemo({ keep, unsafeNoIsolation: rest.includes("--unsafe-no-isolation") });
     if (!result.ok) return 1;
     if (keep && result.stack) {
       process.stdout.write(
@@ -54,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     });
   }
   if (command === "start") {
-    const stack = await runStart();
+    const stack = await runStart({ unsafeNoIsolation: rest.includes("--unsafe-no-isolation") });
     await waitForSignal();
     await stack.close();
     return 0;
@@ -72,6 +77,10 @@ const waitForSignal = () =>
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {
+    if (error instanceof Error && error.message === NO_BUBBLEWRAP) {
+      process.stderr.write(`${NO_BUBBLEWRAP}\n`);
+      process.exit(1);
+    }
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   },

@@ -24,7 +24,7 @@ export type DemoResult = {
 };
 
 export async function runDemo(
-  opts: { keep?: boolean; quiet?: boolean; print?: (s: string) => void } = {},
+  opts: { keep?: boolean; quiet?: boolean; print?: (s: string) => void; unsafeNoIsolation?: boolean } = {},
 ): Promise<DemoResult> {
   const print = opts.quiet ? () => {} : (opts.print ?? ((s: string) => process.stdout.write(`${s}\n`)));
   const color = !opts.quiet && process.stdout.isTTY === true;
@@ -36,6 +36,7 @@ export async function runDemo(
   const stack = await startStack({
     commentIntervalMs: 1000,
     keepSandboxes: opts.keep === true,
+    ...(opts.unsafeNoIsolation ? { isolation: "none" as const } : {}),
     hostLog: {
       info: () => {},
       warn: (m) => print(dim(`  [sandbox] ${m}`)),

@@ -23,7 +23,7 @@ export function readDevVars(file: string): Record<string, string> {
 }
 
 export async function runStart(
-  opts: { port?: number; hostPort?: number } = {},
+  opts: { port?: number; hostPort?: number; unsafeNoIsolation?: boolean } = {},
 ): Promise<{ close(): Promise<void> }> {
   const fileVars = readDevVars(path.join(projectRoot, ".dev.vars"));
   const pick = (k: string) => process.env[k] ?? fileVars[k];
@@ -38,7 +38,10 @@ export async function runStart(
     port: opts.hostPort ?? 8788,
     root: sandboxRoot,
     secret: hostSecret,
+    isolation: opts.unsafeNoIsolation ? "none" : "bubblewrap",
+    mirrorDir: path.join(projectRoot, ".understudy", "mirrors"),
     modelEnv,
+    openaiEnv: { baseUrl: pick("OPENAI_BASE_URL"), apiKey: pick("OPENAI_API_KEY") },
   });
   const vars: Record<string, string> = {
     ...fileVars,

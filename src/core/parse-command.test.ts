@@ -99,7 +99,7 @@ describe("parseCommand", () => {
     ["a flag without its value", "@understudy fix it --model", /`--model` needs a value/],
     ["a flag followed by another flag", "@understudy fix it --base --draft", /`--base` needs a value/],
     ["a value on a switch", "@understudy fix it --draft=yes", /`--draft` takes no value/],
-    ["an unknown agent", "@understudy fix it --agent codex", /`--agent codex` is not an agent/],
+    ["an unknown agent", "@understudy fix it --agent gemini", /`--agent gemini` is not an agent/],
     ["a bad model name", "@understudy fix it --model=$(rm)", /is not a model name/],
     ["a bad branch", "@understudy fix it --base ../main", /`--base \.\.\/main` is not a branch name/],
     ["a flag given twice", "@understudy fix --draft it --draft", /`--draft` is given twice/],

@@ -15,14 +15,15 @@
 import { blankCodeBlocks } from "./code-blocks.js";
 import { codeSpan } from "./gfm-escape.js";
 import { parseMention } from "./parse-mention.js";
+import { AGENT_NAMES, type AgentName } from "./wire.js";
 
 /** Words that operate the session instead of asking the agent. */
 export const SESSION_COMMANDS = ["stop", "status", "retry"] as const;
 export type SessionCommand = (typeof SESSION_COMMANDS)[number];
 
 /** Agents a run may use (StartSessionRequest.options.agent). */
-export const AGENTS = ["claude-code"] as const;
-export type AgentName = (typeof AGENTS)[number];
+export const AGENTS = AGENT_NAMES;
+export type { AgentName };
 
 export type PromptFlags = { model?: string; agent?: AgentName; base?: string; draft?: true };
 

@@ -120,6 +120,16 @@ const STATES: ReadonlyArray<readonly [string, SessionView, readonly Event[], Dat
       ] as const,
   ),
   ["running, no steps yet", baseView(), upTo(5), nowAt(8)],
+  [
+    "running unisolated, a host blocked",
+    baseView(),
+    [
+      ...upTo(AFTER.bashDone),
+      ev(3, "isolation", { mode: "none", allowedHosts: [] }),
+      ev(31, "network_blocked", { host: "registry.npmjs.org", port: 443 }),
+    ],
+    nowAt(35),
+  ],
   ["running, steps and a thought", baseView(), upTo(AFTER.bashDone), nowAt(35)],
   ["running, a step in progress", baseView(), upTo(AFTER.bashRunning), nowAt(30)],
   [
@@ -360,6 +370,63 @@ describe("renderStatusComment over the life of a session", () => {
     const md = renderStatusComment(baseView(), upTo(AFTER.bashDone), nowAt(35));
     expect(md).not.toContain("**Now:**");
     expect(md).toContain("- [x] Show changed files");
+  });
+
+  it("says when the agent was not isolated, and which hosts the allowlist refused", () => {
+    const events = [
+      ...upTo(AFTER.bashDone).slice(0, 2),
+      ev(3, "isolation", { mode: "none", allowedHosts: [] }),
+      ...upTo(AFTER.bashDone).slice(2),
+      ev(31, "network_blocked", { host: "registry.npmjs.org", port: 443 }),
+      ev(32, "network_blocked", { host: "registry.npmjs.org", port: 443 }),
+      ev(33, "network_blocked", { host: "evil.example`<b>", port: 80 }),
+    ];
+    const md = renderStatusComment(baseView(), events, nowAt(35));
+    expect(md).toContain("⚠️ **Not isolated**: this sandbox host runs agents with `--unsafe-no-isolation`");
+    const blocked = md.split("\n").filter((l) => l.startsWith("🛡️ "));
+    expect(blocked).toHaveLength(1);
+    expect(blocked[0]).toContain("`registry.npmjs.org:443`, ");
+    expect(blocked[0]).toContain("``evil.example`<b>:80``");
+    expect(rawHtml(md).join("")).not.toContain("<b>");
+    // Isolated runs say nothing about it: the transcript has the details.
+    const isolated = renderStatusComment(
+      baseView(),
+      [...upTo(5), ev(3, "isolation", { mode: "bubblewrap", allowedHosts: ["api.anthropic.com:443"] })],
+      nowAt(8),
+    );
+    expect(isolated).not.toMatch(/isolat|Blocked/);
+  });
+
+  it("says which workflow changes were kept off the branch, and how to allow them", () => {
+    const events = ended(
+      [
+        ...upTo(AFTER.agentDone),
+        ev(301, "files_left_out", {
+          paths: [".github/workflows/ci.yml"],
+          reason: "changes to workflow files are pushed only when `allow_workflow_changes: true` is set",
+        }),
+      ],
+      { branch: BRANCH, sha: "a".repeat(40), commitsAhead: 1, pushed: true },
+      "completed",
+      { success: true, summary: "Fixed." },
+    );
+    const md = renderStatusComment(baseView({ status: "completed" }), events, nowAt(400));
+    const line = md.split("\n").find((l) => l.startsWith("⚠️ Not pushed"));
+    expect(line).toBe(
+      "⚠️ Not pushed: `.github/workflows/ci.yml`; workflow changes are pushed only with `allow_workflow_changes: true` in `.github/understudy.yml`.",
+    );
+  });
+
+  it("while running, shows how much of its budget the run has used", () => {
+    const view = baseView({ budget: { maxTurns: 150, maxCostUsd: 10 } });
+    const md = renderStatusComment(view, upTo(AFTER.bashRunning), nowAt(30));
+    expect(md).toMatch(/^<sub>Budget: turn 2 of 150 · (up to \$10\.00|\$0\.\d\d of \$10\.00)<\/sub>$/m);
+    const done = renderStatusComment(
+      { ...view, status: "completed" },
+      ended(upTo(AFTER.agentDone), null, "completed"),
+      nowAt(400),
+    );
+    expect(done).not.toContain("Budget:");
   });
 
   it("finishing: says it is pushing, steps all done", () => {

@@ -10,6 +10,7 @@
  * (`started 02:14 UTC`) and an elapsed time says when it was measured (`1m 05s ago at last update`).
  */
 import { compareUrl } from "./compare-url.js";
+import { countTurn, newTurnCounter } from "./count-turns.js";
 import { describeStepGroup } from "./describe-step-group.js";
 import { formatCount } from "./format-count.js";
 import { formatDuration } from "./format-duration.js";
@@ -77,7 +78,7 @@ interface ChecklistLine {
 export function renderStatusComment(view: SessionView, events: readonly Event[], now: Date): string {
   const run = summarizeRun(events);
   const lines = checklistLines(view, run);
-  const body = renderBody(view, run, lines, now);
+  const body = renderBody(view, run, lines, now, events);
   if (body.length <= GITHUB_COMMENT_LIMIT) return body;
   // Unreachable by the budgets below; kept so a bug there degrades to a short comment, not a 422.
   // It still says what the agent did last and links everything else.
@@ -87,7 +88,13 @@ export function renderStatusComment(view: SessionView, events: readonly Event[],
     .join("\n\n");
 }
 
-function renderBody(view: SessionView, run: RunSummary, lines: readonly ChecklistLine[], now: Date): string {
+function renderBody(
+  view: SessionView,
+  run: RunSummary,
+  lines: readonly ChecklistLine[],
+  now: Date,
+  events: readonly Event[],
+): string {
   const status = view.status;
   const head: string[] = [headline(view, run), metaLine(view, run, now)];
   if (view.task.trim()) head.push(blockquote(sanitizeMarkdown(truncate(view.task.trim(), TASK_MAX))));
@@ -96,6 +103,8 @@ function renderBody(view: SessionView, run: RunSummary, lines: readonly Checklis
   if (status === "queued" || status === "provisioning" || status === "finishing") {
     outcome.push(`_${phaseLine(view, run)}_`);
   } else if (status === "running") {
+    const budget = budgetLine(view, events);
+    if (budget) outcome.push(budget);
     const thinking = run.lastAssistantText;
     if (thinking?.trim()) outcome.push(`💭 ${inlineSnippet(thinking, THINKING_MAX)}`);
     if (run.steps.length === 0 && !thinking) outcome.push("_The agent is reading the task…_");
@@ -117,12 +126,70 @@ function renderBody(view: SessionView, run: RunSummary, lines: readonly Checklis
   }
   const queue = queueLine(view);
 
-  const tail = [queue, linksLine(view), footer(view, run), marker(view)].filter((s) => s !== "");
+  const tail = [queue, ...sandboxLines(run), linksLine(view), footer(view, run), marker(view)].filter(
+    (s) => s !== "",
+  );
   const fixed = [...head, ...outcome, ...tail].join("\n\n").length;
   const checklist = renderChecklist(lines, view, run, GITHUB_COMMENT_LIMIT - SAFETY_MARGIN - fixed - 4);
   // While running, the current thought reads best under the steps it follows; an outcome goes first.
   const middle = status === "running" ? [checklist, ...outcome] : [...outcome, checklist];
   return [...head, ...middle, ...tail].filter((s) => s !== "").join("\n\n");
+}
+
+/**
+ * How much of its budget the running run has used: turns counted as the bridge counts them, and the
+ * cost the agent has reported so far (Claude Code reports it at the end of its run).
+ */
+function budgetLine(view: SessionView, events: readonly Event[]): string {
+  if (!view.budget) return "";
+  const counter = newTurnCounter();
+  let cost = 0;
+  for (const e of events) {
+    countTurn(counter, e);
+    if (e.type === "step_finish") cost += Math.max(0, e.data.costUsd);
+  }
+  const parts = [`turn ${formatCount(counter.turns)} of ${formatCount(view.budget.maxTurns)}`];
+  // Codex reports no cost, so no dollar cap binds it: the line says so rather than imply one.
+  if (view.agent === "codex") parts.push("cost not reported by Codex");
+  else if (cost > 0) parts.push(`$${cost.toFixed(2)} of $${view.budget.maxCostUsd.toFixed(2)}`);
+  else parts.push(`up to $${view.budget.maxCostUsd.toFixed(2)}`);
+  return `<sub>Budget: ${parts.join(" · ")}</sub>`;
+}
+
+/** Blocked hosts named in the comment; the transcript lists every one. */
+const BLOCKED_SHOWN = 8;
+
+/**
+ * What a reader should know about the sandbox: that it was not isolated at all, and which hosts the
+ * network allowlist refused (a failing install is often one of them).
+ */
+function sandboxLines(run: RunSummary): string[] {
+  const lines: string[] = [];
+  if (run.isolation?.mode === "none") {
+    lines.push(
+      "⚠️ **Not isolated**: this sandbox host runs agents with `--unsafe-no-isolation`, so the agent could read and reach whatever the host can.",
+    );
+  }
+  const left = run.leftOut;
+  if (left && left.paths.length > 0) {
+    const shown = left.paths.slice(0, BLOCKED_SHOWN).map((p) => codeSpan(truncate(p, 100)));
+    const more =
+      left.paths.length > BLOCKED_SHOWN ? ` and ${formatCount(left.paths.length - BLOCKED_SHOWN)} more` : "";
+    // Fixed words, not the event's reason: the bridge only ever leaves out workflow files.
+    lines.push(
+      `⚠️ Not pushed: ${shown.join(", ")}${more}; workflow changes are pushed only with \`allow_workflow_changes: true\` in \`.github/understudy.yml\`.`,
+    );
+  }
+  const blocked = run.blockedHosts;
+  if (blocked.length > 0) {
+    const shown = blocked.slice(0, BLOCKED_SHOWN).map((h) => codeSpan(truncate(h, 100)));
+    const more =
+      blocked.length > BLOCKED_SHOWN ? ` and ${formatCount(blocked.length - BLOCKED_SHOWN)} more` : "";
+    lines.push(
+      `🛡️ Blocked network access to ${shown.join(", ")}${more}: not on the allowlist (\`network.allow\` in \`.github/understudy.yml\` adds hosts).`,
+    );
+  }
+  return lines;
 }
 
 /**

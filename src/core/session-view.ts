@@ -39,5 +39,7 @@ export const SessionView = z.object({
   /** The agent of the current run, and its model when one was chosen (else the agent's default). */
   agent: z.string().default("claude-code"),
   model: z.string().nullable().default(null),
+  /** The run's budget of model turns and dollars (null: an older record without one). */
+  budget: z.object({ maxTurns: z.number(), maxCostUsd: z.number() }).nullable().default(null),
 });
 export type SessionView = z.infer<typeof SessionView>;

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { FLAG_NAMES } from "./parse-command.js";
+import { AgentName } from "./wire.js";
 
 export const StartSessionRequest = z.object({
   deliveryId: z.string().min(1),
@@ -31,12 +32,21 @@ export const StartSessionRequest = z.object({
   options: z
     .object({
       model: z.string().min(1).optional(),
-      agent: z.enum(["claude-code"]).optional(),
+      agent: AgentName.optional(),
       /** Base branch of a new session's branch and PR (default: the repository's default branch). */
       base: z.string().min(1).optional(),
       draft: z.boolean().optional(),
       branchPrefix: z.string().min(1).optional(),
       timeLimitMs: z.number().int().positive().optional(),
+      /** The repository config's `setup` commands. */
+      setup: z.array(z.string().min(1)).max(50).optional(),
+      /** The repository config's `network.allow` hosts. */
+      networkAllow: z.array(z.string().min(1)).max(100).optional(),
+      /** The repository config's `max_turns` and `max_cost_usd`. */
+      maxTurns: z.number().int().positive().optional(),
+      maxCostUsd: z.number().positive().optional(),
+      /** The repository config's `allow_workflow_changes`. */
+      allowWorkflowChanges: z.boolean().optional(),
     })
     .default({}),
   /**

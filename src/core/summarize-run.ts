@@ -72,6 +72,12 @@ export interface RunSummary {
   endedAt: string | undefined;
   /** Time of the run's last event of any kind. */
   lastAt: string | undefined;
+  /** How the agent was isolated, once the bridge said. */
+  isolation: EventPayload<"isolation"> | undefined;
+  /** `host:port` the sandbox tried to reach and was refused, each once, in order. */
+  blockedHosts: string[];
+  /** Files the bridge kept off the branch (workflow files), with why. */
+  leftOut: EventPayload<"files_left_out"> | undefined;
 }
 
 /** Summarizes one run from its events, in stored order. */
@@ -92,6 +98,9 @@ export function summarizeRun(events: readonly Event[]): RunSummary {
     startedAt: undefined,
     endedAt: undefined,
     lastAt: undefined,
+    isolation: undefined,
+    blockedHosts: [],
+    leftOut: undefined,
   };
   let push: PushOutcome = { kind: "none" };
   for (const e of events) {
@@ -160,6 +169,17 @@ export function summarizeRun(events: readonly Event[]): RunSummary {
       case "artifact":
         s.artifacts.push(e.data);
         break;
+      case "isolation":
+        s.isolation = e.data;
+        break;
+      case "files_left_out":
+        s.leftOut = e.data;
+        break;
+      case "network_blocked": {
+        const where = `${e.data.host}:${e.data.port}`;
+        if (!s.blockedHosts.includes(where)) s.blockedHosts.push(where);
+        break;
+      }
       case "git_sync":
       case "heartbeat":
         break;

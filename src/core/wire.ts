@@ -16,6 +16,11 @@ export const SessionStatus = z.enum([
 ]);
 export type SessionStatus = z.infer<typeof SessionStatus>;
 
+/** The coding agents a run can use; `claude-code` is the default. */
+export const AGENT_NAMES = ["claude-code", "codex"] as const;
+export const AgentName = z.enum(AGENT_NAMES);
+export type AgentName = z.infer<typeof AgentName>;
+
 export const TERMINAL_STATUSES: readonly SessionStatus[] = ["completed", "failed", "cancelled"];
 export const isTerminal = (s: SessionStatus): boolean => TERMINAL_STATUSES.includes(s);
 
@@ -95,6 +100,24 @@ export const EventData = {
   }),
   error: z.object({ message: z.string() }),
   heartbeat: z.object({}),
+  /**
+   * How the run's agent is isolated: `bubblewrap` (its own namespaces, only its workspace writable,
+   * the network only through the allowlisting proxy) or `none`, when the sandbox host was started
+   * with --unsafe-no-isolation. Sent once, before the agent starts.
+   */
+  isolation: z.object({
+    mode: z.enum(["bubblewrap", "none"]),
+    /** The host rules the proxy lets through (`host`, `host:port`, `*.domain`). */
+    allowedHosts: z.array(z.string()),
+    /** The memory and process-count limits in force, when the host could set them (a cgroup). */
+    limits: z
+      .object({ memoryBytes: z.number().int().positive(), processes: z.number().int().positive() })
+      .optional(),
+  }),
+  /** Changes the bridge kept off the pushed branch (workflow files), and why. */
+  files_left_out: z.object({ paths: z.array(z.string()), reason: z.string() }),
+  /** The sandbox tried to reach a host its allowlist does not name; sent once per host and port. */
+  network_blocked: z.object({ host: z.string(), port: z.number().int().min(1).max(65_535) }),
 } as const;
 
 type EventDataMap = typeof EventData;
@@ -126,6 +149,9 @@ export const Event = z.discriminatedUnion("type", [
   eventVariant("execution_complete"),
   eventVariant("error"),
   eventVariant("heartbeat"),
+  eventVariant("isolation"),
+  eventVariant("network_blocked"),
+  eventVariant("files_left_out"),
 ]);
 export type Event = z.infer<typeof Event>;
 
@@ -201,8 +227,22 @@ export const SandboxSpec = z.object({
       .optional(),
   }),
   prompt: z.string().min(1),
-  agent: z.enum(["claude-code"]),
+  agent: AgentName,
   model: z.string().optional(),
+  /**
+   * Commands from the repository's config, run in order in the checkout, inside the sandbox, before
+   * the agent starts. One that fails ends the run with its output.
+   */
+  setup: z.array(z.string().min(1)).max(50).optional(),
+  /** Hosts the sandbox may reach besides the model API (`host`, `host:port`, `*.domain`). */
+  networkAllow: z.array(z.string().min(1)).max(100).optional(),
+  /**
+   * The run's budget besides its time limit: model turns (counted as count-turns.ts does) and the
+   * cost the agent reports. Reaching either stops the agent; its work is committed and pushed.
+   */
+  budget: z.object({ maxTurns: z.number().int().positive(), maxCostUsd: z.number().positive() }).optional(),
+  /** Push changes under .github/workflows/ too (otherwise they are left out and reported). */
+  allowWorkflowChanges: z.boolean().optional(),
   /** Events of this run get seq startSeq+1, startSeq+2, … */
   startSeq: z.number().int().nonnegative(),
   author: GitIdentity,

@@ -12,14 +12,18 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type ControlPlane, startControlPlane } from "../cli/start-control-plane.js";
 import type { BridgeLog } from "../sandbox/bridge/log.js";
+import type { Isolation } from "../sandbox/bridge/run-bridge.js";
 import { type SandboxHost, startSandboxHost } from "../sandbox/host/start-sandbox-host.js";
 import { type FaultPolicy, type FaultProxy, startFaultProxy } from "./fault-proxy.js";
 import { type GitHubStandIn, startGitHubStandIn } from "./github/start-github-stand-in.js";
 import { contributingScript, type ModelScript, type ModelServer, startModelServer } from "./model-server.js";
+import { type ResponsesScript, type ResponsesServer, startResponsesServer } from "./responses-server.js";
 import { deliverWebhook } from "./webhook.js";
 
 export type StackOptions = {
   script?: ModelScript;
+  /** Codex's scripted Responses API; without it, a run with `--agent codex` has no model to ask. */
+  codexScript?: ResponsesScript;
   /** Coalescing interval of status-comment edits; short in tests so they see several edits. */
   commentIntervalMs?: number;
   sandboxSilenceMs?: number;
@@ -30,6 +34,8 @@ export type StackOptions = {
   workerPort?: number;
   /** Keep sandbox directories on close (the demo's --keep). */
   keepSandboxes?: boolean;
+  /** The sandbox host's isolation (default bubblewrap; `none` is the demo's --unsafe-no-isolation). */
+  isolation?: Isolation;
   /**
    * The bridge's heartbeat interval (the Worker var SANDBOX_HEARTBEAT_MS, which the control plane
    * puts in the spec). A short `sandboxSilenceMs` needs a heartbeat well inside it.
@@ -65,6 +71,8 @@ export type StackProxies = {
 export type Stack = {
   github: GitHubStandIn;
   model: ModelServer;
+  /** Codex's scripted model API, when `codexScript` was given. */
+  responses: ResponsesServer | undefined;
   host: SandboxHost;
   /** The running control plane; a new object after restartControlPlane(), on the same URL. */
   readonly controlPlane: ControlPlane;
@@ -126,12 +134,22 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     return p;
   };
   const modelProxy = await proxy("model", model.url);
+  const responses = opts.codexScript ? await startResponsesServer(opts.codexScript) : undefined;
   const host = await startSandboxHost({
     root: sandboxRoot,
     secret: hostSecret,
     modelEnv: { baseUrl: modelProxy?.url ?? model.url, apiKey: "test-key-offline" },
+    ...(responses ? { openaiEnv: { baseUrl: responses.url, apiKey: "test-key-offline" } } : {}),
     ...(opts.hostLog ? { log: opts.hostLog } : {}),
     killGraceMs: opts.killGraceMs ?? 2_000,
+    ...(opts.isolation ? { isolation: opts.isolation } : {}),
+    // The per-repository mirror cache, as a real host has it: later runs fetch only what is new.
+    mirrorDir: path.join(sandboxRoot, ".mirrors"),
+  }).catch(async (error: unknown) => {
+    // No stack without a host (bubblewrap missing): what was started so far goes again.
+    await Promise.allSettled([github.close(), model.close(), modelProxy?.close(), responses?.close()]);
+    await rm(sandboxRoot, { recursive: true, force: true });
+    throw error;
   });
 
   const owner = "octocat";
@@ -184,6 +202,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   return {
     github,
     model,
+    responses,
     host,
     get controlPlane() {
       return controlPlane;
@@ -231,6 +250,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await host.close().catch(() => {});
       for (const p of Object.values(proxies)) await p.close().catch(() => {});
       await model.close().catch(() => {});
+      await responses?.close().catch(() => {});
       await github.close().catch(() => {});
       if (!opts.keepSandboxes) await rm(sandboxRoot, { recursive: true, force: true });
       if (opts.persistTo === true && persistDir) await rm(persistDir, { recursive: true, force: true });

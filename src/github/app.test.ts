@@ -363,9 +363,10 @@ describe("repository config", () => {
   it("feeds the options; flags win", async () => {
     await comment("configured", "@understudy fix it");
     await comment("configured", "@understudy fix it --model claude-haiku-4-5");
+    const common = { draft: true, branchPrefix: "bots/understudy", timeLimitMs: 600_000, setup: ["npm ci"] };
     expect(started.map((r) => r.options)).toEqual([
-      { model: "claude-opus-4-1", draft: true, branchPrefix: "bots/understudy", timeLimitMs: 600_000 },
-      { model: "claude-haiku-4-5", draft: true, branchPrefix: "bots/understudy", timeLimitMs: 600_000 },
+      { model: "claude-opus-4-1", ...common },
+      { model: "claude-haiku-4-5", ...common },
     ]);
   });
 

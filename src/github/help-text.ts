@@ -47,7 +47,12 @@ export function helpText({ handle, label, problem }: HelpInput): string {
     "time_limit_minutes: 30      # a run's time limit",
     "allowed_users: [alice, bob] # only these may call me (they still need write access)",
     "allowed_bots: [renovate]    # bots that may call me (no bot may otherwise)",
-    "setup: [npm ci]             # accepted, not run yet",
+    "setup: [npm ci]             # run in the sandbox before the agent",
+    "network:                    # hosts the sandbox may reach besides the model API",
+    "  allow: [registry.npmjs.org]",
+    "max_turns: 150              # a run's budget of model turns",
+    "max_cost_usd: 10            # a run's budget in dollars (as the agent reports it)",
+    "allow_workflow_changes: false  # push changes to .github/workflows/ too",
     "```",
     "Only people with write access to this repository can ask me for changes.",
   ].join("\n");

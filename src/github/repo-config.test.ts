@@ -24,7 +24,7 @@ describe("repository config", () => {
   });
 
   it.each([
-    [{ agent: "codex" }, "agent", /must be one of: claude-code/],
+    [{ agent: "gemini" }, "agent", /must be one of: claude-code, codex/],
     [{ model: null }, "model", /must be a model name/],
     [{ handle: "@helper" }, "handle", /must be a GitHub login/],
     [{ label: "x".repeat(51) }, "label", /at most 50 characters/],

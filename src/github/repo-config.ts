@@ -6,6 +6,7 @@
  * every default; an invalid one stops the run and is answered with what is wrong, key by key.
  */
 import { z } from "zod";
+import { isPublicHostRule, parseHostRule } from "../core/host-allowlist.js";
 import { AGENTS, isBranchName, MODEL_NAME } from "../core/parse-command.js";
 
 /** The label that starts a session on an issue when the config names none. */
@@ -47,10 +48,41 @@ export const RepoConfig = z.strictObject({
   /** Open pull requests as drafts (`--draft` sets it for one request). */
   draft: z.boolean({ error: "must be true or false" }).optional(),
   /**
-   * Commands to prepare the checkout before the agent starts. Accepted and checked, not run yet:
-   * the session request has no place for them (see the README).
+   * Commands that prepare the checkout before the agent starts (`npm ci`), run in order inside the
+   * sandbox; one that fails ends the run with its output.
    */
-  setup: z.array(z.string().min(1), { error: "must be a list of commands" }).optional(),
+  setup: z
+    .array(z.string().min(1, "must not be empty"), { error: "must be a list of commands" })
+    .max(50, "must be at most 50 commands")
+    .optional(),
+  /** A run's budget of model turns (default 150); the agent stops when it is reached. */
+  max_turns: z
+    .number({ error: "must be a whole number of turns from 1 to 10000" })
+    .int("must be a whole number of turns from 1 to 10000")
+    .min(1, "must be a whole number of turns from 1 to 10000")
+    .max(10_000, "must be a whole number of turns from 1 to 10000")
+    .optional(),
+  /** A run's budget in US dollars of model use, as the agent reports it (default 10). */
+  max_cost_usd: z
+    .number({ error: "must be an amount of dollars above 0, at most 1000" })
+    .positive("must be an amount of dollars above 0, at most 1000")
+    .max(1000, "must be an amount of dollars above 0, at most 1000")
+    .optional(),
+  /** Push the agent's changes to `.github/workflows/` too (off by default: they are left out, and said). */
+  allow_workflow_changes: z.boolean({ error: "must be true or false" }).optional(),
+  /** What the sandbox may reach besides the model API: `allow: [registry.npmjs.org, "*.pypi.org"]`. */
+  network: z
+    .strictObject({
+      allow: z
+        .array(
+          z.string({ error: "each entry must be a host name, host:port or *.domain" }).refine(isHostRule, {
+            error: "each entry must be a public host name, host:port or *.domain (no addresses or localhost)",
+          }),
+          { error: "must be a list of hosts" },
+        )
+        .max(100, "must be at most 100 hosts"),
+    })
+    .optional(),
   /** A run's time limit; the deployment's own limit still caps it. */
   time_limit_minutes: z
     .number({ error: `must be a whole number of minutes from 1 to ${MAX_MINUTES}` })
@@ -64,6 +96,15 @@ export const RepoConfig = z.strictObject({
   allowed_bots: logins(BOT_LOGIN, "bot login").optional(),
 });
 export type RepoConfig = z.infer<typeof RepoConfig>;
+
+/** A rule a repository may set: a public host name (no address, no loopback name). */
+function isHostRule(rule: string): boolean {
+  try {
+    return isPublicHostRule(parseHostRule(rule));
+  } catch {
+    return false;
+  }
+}
 
 export const CONFIG_KEYS = Object.keys(RepoConfig.shape) as Array<keyof RepoConfig>;
 

@@ -17,5 +17,10 @@ export function requestOptions(config: RepoConfig, flags: PromptFlags): StartSes
   if (draft !== undefined) options.draft = draft;
   if (config.branch_prefix !== undefined) options.branchPrefix = config.branch_prefix;
   if (config.time_limit_minutes !== undefined) options.timeLimitMs = config.time_limit_minutes * 60_000;
+  if (config.setup?.length) options.setup = config.setup;
+  if (config.network?.allow.length) options.networkAllow = config.network.allow;
+  if (config.allow_workflow_changes) options.allowWorkflowChanges = true;
+  if (config.max_turns !== undefined) options.maxTurns = config.max_turns;
+  if (config.max_cost_usd !== undefined) options.maxCostUsd = config.max_cost_usd;
   return options;
 }

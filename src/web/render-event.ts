@@ -148,6 +148,23 @@ function renderEvent(ev: Event): string {
       return `${line("Error", "bad")}<pre class="bad">${e(ev.data.message)}</pre>`;
     case "heartbeat":
       return "";
+    case "isolation":
+      return ev.data.mode === "bubblewrap"
+        ? line(
+            `Sandboxed with bubblewrap; network only to ${ev.data.allowedHosts.map((h) => `<code>${e(h)}</code>`).join(", ") || "nowhere"}`,
+            "muted",
+          )
+        : line("Not isolated: the sandbox host runs with --unsafe-no-isolation", "bad");
+    case "files_left_out":
+      return line(
+        `Left out of the push: ${ev.data.paths.map((p) => `<code>${e(p)}</code>`).join(", ")} (${e(ev.data.reason)})`,
+        "bad",
+      );
+    case "network_blocked":
+      return line(
+        `Blocked a connection to <code>${e(`${ev.data.host}:${ev.data.port}`)}</code> (not on the network allowlist)`,
+        "bad",
+      );
   }
 }
 

@@ -3,8 +3,8 @@
  * it is missing, this installs it from Debian's packages (as root, or through passwordless sudo) so
  * a fresh machine or CI needs nothing done by hand. Anything else is a clear failure, not a skip.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { aptInstall } from "./apt-install.js";
 
 export const CHROMIUM = process.env.UNDERSTUDY_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -21,23 +21,10 @@ export const CHROMIUM_ARGS = [
 
 export function ensureChromium(): string {
   if (existsSync(CHROMIUM)) return CHROMIUM;
-  const asRoot = process.getuid?.() === 0;
-  const run = (args: string[]) =>
-    asRoot
-      ? execFileSync(args[0]!, args.slice(1), {
-          stdio: "inherit",
-          env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-        })
-      : execFileSync("sudo", ["-n", "env", "DEBIAN_FRONTEND=noninteractive", ...args], { stdio: "inherit" });
-  try {
-    run(["apt-get", "update", "-qq"]);
-    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]);
-  } catch (error) {
-    throw new Error(
-      `Debian's chromium is not installed and could not be installed (${String(error)}). ` +
-        "Install it with `apt-get install chromium`, or point UNDERSTUDY_CHROMIUM at a Chromium binary.",
-    );
-  }
+  aptInstall(
+    "chromium",
+    "Install it with `apt-get install chromium`, or point UNDERSTUDY_CHROMIUM at a Chromium binary.",
+  );
   if (!existsSync(CHROMIUM)) throw new Error(`chromium was installed but ${CHROMIUM} is not there`);
   return CHROMIUM;
 }

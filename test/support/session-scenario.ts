@@ -40,6 +40,7 @@ export function baseView(overrides: Partial<SessionView> = {}): SessionView {
     queueCleared: 0,
     agent: "claude-code",
     model: null,
+    budget: null,
     ...overrides,
   };
 }

@@ -16,6 +16,9 @@ import { settleTimers, takeDueTimers } from "../../worker/session/timers.js";
 import { transition } from "../../worker/session/transition.js";
 import { freshSession, inside, request } from "./session-harness.js";
 
+/** The request a spawned run was given, without the earlier runs' summaries a follow-up also gets. */
+const requestOf = (prompt: string) => prompt.split("\nThis session has run before")[0];
+
 const URL = "http://understudy.test";
 
 const statusEvents = (d: SessionDeps, run: number) =>
@@ -143,10 +146,14 @@ describe("queue", () => {
       expect(s.run).toBe(2);
       expect(s.request.requester.login).toBe("user2");
       expect(s.pr?.number).toBe(99);
-      expect(r.spawned.map((x) => [x.run, x.prompt, x.repo.branch])).toEqual([
+      expect(r.spawned.map((x) => [x.run, requestOf(x.prompt), x.repo.branch])).toEqual([
         [1, "task 1", "understudy/12-add-a-greeting-file"],
         [2, "task 2", "understudy/12-add-a-greeting-file"],
       ]);
+      // A new sandbox starts a new conversation: the follow-up is told what run 1 was asked and did.
+      expect(r.spawned[1]!.prompt).toContain(
+        '<earlier-run number="1">\nAsked by @user1: task 1\nOutcome: Done',
+      );
       // Its events start after run 1's: seqs stay unique per session.
       expect(r.spawned[1]!.startSeq).toBeGreaterThanOrEqual(2);
 
@@ -372,7 +379,7 @@ describe("commands from a comment", () => {
         "task 1",
         "user6",
       ]);
-      expect(r.spawned.map((x) => [x.run, x.prompt, x.repo.branch])).toEqual([
+      expect(r.spawned.map((x) => [x.run, requestOf(x.prompt), x.repo.branch])).toEqual([
         [1, "task 1", "understudy/12-add-a-greeting-file"],
         [2, "task 1", "understudy/12-add-a-greeting-file"],
       ]);
@@ -399,7 +406,7 @@ describe("what a reset or a slow GitHub must not break", () => {
         // ...and runs once the stopped run is cancelled; the request the stop cleared does not.
         const s = d.store.getSession()!;
         expect([s.run, s.request.requester.login, s.status]).toEqual([2, "user3", "provisioning"]);
-        expect(r.spawned.map((x) => x.prompt)).toEqual(["task 1", "task 3"]);
+        expect(r.spawned.map((x) => requestOf(x.prompt))).toEqual(["task 1", "task 3"]);
       },
       { sandboxConnected: true },
     );

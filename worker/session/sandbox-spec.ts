@@ -5,6 +5,8 @@
  */
 import { branchName } from "../../src/core/branch-name.js";
 import { commitTitle } from "../../src/core/commit-title.js";
+import { DEFAULT_MAX_COST_USD, DEFAULT_MAX_TURNS } from "../../src/core/count-turns.js";
+import { EARLIER_RUN_TYPES, earlierRunsPrompt } from "../../src/core/earlier-runs-prompt.js";
 import type { SandboxSpec } from "../../src/core/wire.js";
 import { gitIdentities } from "./git-identities.js";
 import { headOffLimits, runTimeLimitMs } from "./session-branch.js";
@@ -28,9 +30,17 @@ export function sandboxSpec(d: SessionDeps, s: SessionRecord, token: string): Sa
       ...fallback(d, s),
       ...(s.lastPushedSha && /^[0-9a-f]{40}$/.test(s.lastPushedSha) ? { ownSha: s.lastPushedSha } : {}),
     },
-    prompt: req.prompt,
+    // A new sandbox starts a new conversation: a follow-up hears what the earlier runs did.
+    prompt: `${req.prompt}${s.run > 1 ? earlierRunsPrompt(d.store.eventsOfTypes(EARLIER_RUN_TYPES), s.run) : ""}`,
     agent: req.options.agent ?? "claude-code",
     ...(req.options.model ? { model: req.options.model } : {}),
+    ...(req.options.setup?.length ? { setup: req.options.setup } : {}),
+    ...(req.options.networkAllow?.length ? { networkAllow: req.options.networkAllow } : {}),
+    ...(req.options.allowWorkflowChanges ? { allowWorkflowChanges: true } : {}),
+    budget: {
+      maxTurns: req.options.maxTurns ?? DEFAULT_MAX_TURNS,
+      maxCostUsd: req.options.maxCostUsd ?? DEFAULT_MAX_COST_USD,
+    },
     startSeq: d.store.maxSeq(),
     ...gitIdentities(d.config, req.requester),
     commitTitle: commitTitle(req.task, req.issue.number),

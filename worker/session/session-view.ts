@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_COST_USD, DEFAULT_MAX_TURNS } from "../../src/core/count-turns.js";
 import type { SessionView } from "../../src/core/session-view.js";
 import type { SessionDeps } from "./session-deps.js";
 import type { SessionRecord } from "./session-record.js";
@@ -34,6 +35,10 @@ export function toSessionView(
     stoppedBy: r.stoppedBy,
     queueCleared: r.queueCleared,
     agent: r.request.options.agent ?? "claude-code",
+    budget: {
+      maxTurns: r.request.options.maxTurns ?? DEFAULT_MAX_TURNS,
+      maxCostUsd: r.request.options.maxCostUsd ?? DEFAULT_MAX_COST_USD,
+    },
     model: r.request.options.model ?? null,
   };
 }

@@ -3,6 +3,7 @@
  * checkout, report what happens as wire events, and resolve, never reject, with how it ended.
  */
 import type { EventInput } from "../../core/wire.js";
+import type { CommandWrapper } from "./agent-command.js";
 
 export type AgentOptions = {
   prompt: string;
@@ -11,8 +12,15 @@ export type AgentOptions = {
   /** The agent's whole environment; runners pass it as is, so no credential of the host leaks in. */
   env: Record<string, string>;
   model?: string;
+  /** The agent's own cost cap, where its CLI has one (Claude Code's --max-budget-usd). */
+  maxCostUsd?: number;
   /** Aborting stops the agent's whole process tree; the run then resolves with success false. */
   signal?: AbortSignal;
+  /**
+   * Set by the bridge when the agent runs under bubblewrap: runners pass their command line through
+   * it (see agent-command.ts) and spawn what it returns.
+   */
+  wrap?: CommandWrapper;
   /** Told when the run cannot be isolated as it should be (e.g. no PID namespace on this machine). */
   warn?: (message: string) => void;
 };

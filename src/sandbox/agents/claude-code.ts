@@ -8,8 +8,9 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { EventInput } from "../../core/wire.js";
 import type { AgentOptions, AgentResult } from "./agent.js";
+import { agentCommand } from "./agent-command.js";
 import { mapClaudeStreamLine, parseClaudeResult } from "./claude-code-stream.js";
-import { inPidNamespace } from "./pid-namespace.js";
+import { lineSplitter } from "./line-splitter.js";
 import { processStopper } from "./process-stopper.js";
 
 /** Time between SIGTERM and SIGKILL when a run is stopped. */
@@ -83,16 +84,10 @@ export function runClaudeCode(opts: AgentOptions, onEvent: (e: EventInput) => vo
     "--dangerously-skip-permissions",
   ];
   if (opts.model) args.push("--model", opts.model);
+  if (opts.maxCostUsd !== undefined) args.push("--max-budget-usd", String(opts.maxCostUsd));
 
-  const direct = { command: claudeCodeBinary(), args };
-  const isolated = inPidNamespace(direct);
-  if (!isolated) {
-    opts.warn?.(
-      "PID namespaces are not available here (no unshare, or user namespaces disabled): a process the " +
-        "agent puts in the background with setsid can outlive the run",
-    );
-  }
-  const { command, args: argv } = isolated ?? direct;
+  const { command: launch, inNamespace } = agentCommand({ command: claudeCodeBinary(), args }, opts);
+  const { command, args: argv } = launch;
 
   return new Promise<AgentResult>((resolve) => {
     // Detached: the CLI (or `unshare`) leads a process group, which a stop signals.
@@ -102,7 +97,7 @@ export function runClaudeCode(opts: AgentOptions, onEvent: (e: EventInput) => vo
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
-    const stopper = child.pid === undefined ? null : processStopper(child.pid, isolated !== null);
+    const stopper = child.pid === undefined ? null : processStopper(child.pid, inNamespace);
     let result: ReturnType<typeof parseClaudeResult> = null;
     let stderrTail = "";
     let stopReason: string | undefined;
@@ -140,7 +135,7 @@ export function runClaudeCode(opts: AgentOptions, onEvent: (e: EventInput) => vo
         }
       }
     };
-    const lines = lineSplitter(handleLine);
+    const lines = lineSplitter(handleLine, MAX_LINE_CHARS);
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", lines.push);
     child.stderr.setEncoding("utf8");
@@ -202,31 +197,4 @@ function outcome(o: {
     };
   }
   return { ...base, success: true, summary: o.result.summary };
-}
-
-/** Feeds complete lines to `onLine` as chunks arrive; a line cut across chunks is held until its end. */
-function lineSplitter(onLine: (line: string) => void): { push: (chunk: string) => void; end: () => void } {
-  let pending = "";
-  let skipping = false;
-  return {
-    push: (chunk) => {
-      const parts = chunk.split("\n");
-      const last = parts.pop() ?? "";
-      for (const part of parts) {
-        if (!skipping) onLine(pending + part);
-        pending = "";
-        skipping = false;
-      }
-      if (skipping) return;
-      pending += last;
-      if (pending.length > MAX_LINE_CHARS) {
-        pending = "";
-        skipping = true;
-      }
-    },
-    end: () => {
-      if (!skipping && pending) onLine(pending);
-      pending = "";
-    },
-  };
 }

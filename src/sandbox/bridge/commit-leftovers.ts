@@ -4,6 +4,7 @@
 import { redact } from "../../core/redact.js";
 import type { SandboxSpec } from "../../core/wire.js";
 import { git } from "./git.js";
+import { EXCLUDE_WORKFLOWS } from "./leave-out-workflows.js";
 
 export type CommitResult = { committed: boolean; headSha: string; commitsAhead: number };
 
@@ -22,12 +23,15 @@ export async function commitLeftovers(
   repoDir: string,
   baseSha: string,
   body: string,
+  opts: { withWorkflows?: boolean } = {},
 ): Promise<CommitResult> {
   const inRepo = { cwd: repoDir };
-  const status = await git(["status", "--porcelain", "--untracked-files=all"], inRepo);
+  // Workflow files stay out unless allowed (leave-out-workflows.ts reports them).
+  const paths = opts.withWorkflows ? ["."] : [".", EXCLUDE_WORKFLOWS];
+  const status = await git(["status", "--porcelain", "--untracked-files=all", "--", ...paths], inRepo);
   let committed = false;
   if (status !== "") {
-    await git(["add", "--all"], inRepo);
+    await git(["add", "--all", "--", ...paths], inRepo);
     const identity = {
       GIT_AUTHOR_NAME: spec.author.name,
       GIT_AUTHOR_EMAIL: spec.author.email,

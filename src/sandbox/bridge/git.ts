@@ -35,8 +35,25 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 
 // The agent shares HOME with the bridge and can write the checkout's .git, so every bridge git
-// command ignores the global config and runs no hook or fsmonitor command the agent may have left.
-const SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"];
+// command ignores the global config and runs no hook, fsmonitor, signing program or attribute-driven
+// filter the agent may have left (the checkout's own config is also put back before the bridge's
+// git runs after the agent: seal-checkout.ts).
+const SAFE_CONFIG = [
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "core.attributesFile=/dev/null",
+  "-c",
+  "commit.gpgSign=false",
+  "-c",
+  "tag.gpgSign=false",
+  "-c",
+  "gpg.program=false",
+  "-c",
+  "diff.ignoreSubmodules=all",
+];
 
 /** The file descriptor on which git and its children inherit the token pipe. */
 const TOKEN_FD = 3;
@@ -68,6 +85,8 @@ export function git(args: readonly string[], opts: GitOptions = {}): Promise<str
     GCM_INTERACTIVE: "never",
     GIT_CONFIG_GLOBAL: "/dev/null",
     GIT_CONFIG_NOSYSTEM: "1",
+    // refs/replace would let the agent show the bridge a different history than the push sends.
+    GIT_NO_REPLACE_OBJECTS: "1",
     ...opts.env,
   };
   const token = opts.token;

@@ -1,16 +1,23 @@
 /**
- * The bridge process: `node --import tsx src/sandbox/bridge/main.ts < spec.json`.
+ * The bridge process: `node .understudy/build/bridge-<hash>.mjs < spec.json`, as the host builds it
+ * (src/sandbox/host/build-bridge.ts), or from the sources: `node --import tsx src/sandbox/bridge/main.ts`.
  *
  * The SandboxSpec arrives on stdin, never in argv or the environment: the agent runs as the same user
  * and could read /proc/<pid>/cmdline (anyone can) or /proc/<pid>/environ, and the spec carries the
- * sandbox token. The model endpoint comes from ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY, which the agent
- * is given anyway; the work directory is UNDERSTUDY_WORK_DIR or the current directory.
+ * sandbox token. The model endpoint comes from ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY (Codex:
+ * OPENAI_BASE_URL / OPENAI_API_KEY), which the agent
+ * is given anyway; the work directory is UNDERSTUDY_WORK_DIR or the current directory, and
+ * UNDERSTUDY_MIRROR_DIR, when set, is the host's cache of repository mirrors (mirror-cache.ts).
  *
  * Exit codes: 0 every event reached the control plane (whatever the agent did), 1 it did not,
  * 2 the spec was unreadable.
  */
+import { join } from "node:path";
 import { SandboxSpec } from "../../core/wire.js";
-import { runClaudeCode } from "../agents/claude-code.js";
+import { claudeCodeEnv, runClaudeCode } from "../agents/claude-code.js";
+import { codexEnv, runCodex } from "../agents/codex.js";
+import { agentPackagesDir } from "../isolation/agent-packages-dir.js";
+import { bubblewrapWorks } from "../isolation/bubblewrap.js";
 import { stderrLog } from "./log.js";
 import { runBridge } from "./run-bridge.js";
 
@@ -29,6 +36,18 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** Codex's model API when OPENAI_BASE_URL names none: on the sandbox's allowlist. */
+const OPENAI_API_URL = "https://api.openai.com/v1";
+
+/** Limits of an agent's sandbox unless the host sets others (SANDBOX_MEMORY_MB, SANDBOX_MAX_PROCESSES). */
+const DEFAULT_MEMORY_MB = 4096;
+const DEFAULT_MAX_PROCESSES = 4096;
+
+const positive = (value: string | undefined, fallback: number) => {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+};
+
 async function main(): Promise<number> {
   const log = stderrLog();
   let spec: SandboxSpec;
@@ -46,7 +65,16 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const modelEnv = { baseUrl: process.env.ANTHROPIC_BASE_URL, apiKey: process.env.ANTHROPIC_API_KEY };
+  // Each agent talks to its own model API; the host hands the bridge both.
+  const codex = spec.agent === "codex";
+  const modelEnv = codex
+    ? { baseUrl: process.env.OPENAI_BASE_URL, apiKey: process.env.OPENAI_API_KEY }
+    : { baseUrl: process.env.ANTHROPIC_BASE_URL, apiKey: process.env.ANTHROPIC_API_KEY };
+  // The host says how to isolate the agent; a bridge started by hand isolates it too.
+  const isolation = process.env.UNDERSTUDY_ISOLATION === "none" ? "none" : "bubblewrap";
+  if (isolation === "bubblewrap" && !bubblewrapWorks()) {
+    log.error("bubblewrap (bwrap) cannot run here; the sandbox host should have refused to start");
+  }
 
   // SIGTERM (the host stopping the sandbox) ends the run like a stop: the agent is aborted and what
   // it changed is committed and, if time allows, pushed. A second SIGTERM exits at once.
@@ -61,11 +89,27 @@ async function main(): Promise<number> {
     `session ${spec.sessionId} run ${spec.run}: ${spec.repo.owner}/${spec.repo.name} → ${spec.repo.branch}`,
   );
   const result = await runBridge(spec, {
-    agent: runClaudeCode,
+    agent: codex ? runCodex : runClaudeCode,
+    agentEnv: codex ? codexEnv : claudeCodeEnv,
+    ...(codex ? { defaultModelUrl: OPENAI_API_URL } : {}),
     workDir: process.env.UNDERSTUDY_WORK_DIR ?? process.cwd(),
     modelEnv,
+    isolation,
+    agentReadOnly: [agentPackagesDir()],
+    limits: {
+      memoryBytes: positive(process.env.UNDERSTUDY_MEMORY_MB, DEFAULT_MEMORY_MB) * 2 ** 20,
+      processes: positive(process.env.UNDERSTUDY_MAX_PROCESSES, DEFAULT_MAX_PROCESSES),
+    },
     log,
     signal: shutdown.signal,
+    // Beside repo/, home/ and tmp/: outside what bubblewrap shows the agent.
+    stream: {
+      spool: {
+        path: join(process.env.UNDERSTUDY_WORK_DIR ?? process.cwd(), "events.spool"),
+        sessionId: spec.sessionId,
+        run: spec.run,
+      },
+    },
   });
   log.info(`run finished: success=${result.success} pushed=${result.pushed} exit=${result.exitCode}`);
   return result.exitCode;

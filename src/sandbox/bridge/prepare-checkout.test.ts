@@ -1,14 +1,16 @@
 /**
  * A run asked from a pull request starts at the head the PR had when it was asked (pinned), and a
  * fork's head comes from the base repository's refs/pull/<n>/head: real git against a local remote.
+ * The same through the mirror cache (mirror-cache.test.ts covers the cache itself, over HTTP).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createGitRemote, type GitRemote } from "../../../test/support/bridge/git-remote.js";
 import type { SandboxSpec } from "../../core/wire.js";
+import { mirrorPath } from "./mirror-cache.js";
 import { prepareCheckout } from "./prepare-checkout.js";
 
 const ENV = {
@@ -109,5 +111,51 @@ describe("prepareCheckout from a pull request", () => {
         "token",
       ),
     ).rejects.toThrow(/no longer in the repository/);
+  });
+});
+
+describe("prepareCheckout through a mirror cache", () => {
+  const mirrors = () => join(root, "mirrors");
+  const mirrorObjects = () => join(mirrorPath(mirrors(), remote.url), "objects");
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it("borrows nothing without a cache", async () => {
+    const checkout = await prepareCheckout(spec({}), join(root, "work"), "token", undefined, {
+      mirrorDir: "",
+    });
+    expect(checkout.objectDirs).toEqual([]);
+  });
+
+  it("takes a fork's head from the real remote's refs/pull/<n>/head, and names the mirror's objects", async () => {
+    run(["checkout", "--quiet", "-b", "fork-work"]);
+    const head = await commitTo("refs/pull/7/head", "from-fork.txt");
+    const checkout = await prepareCheckout(
+      spec({ branch: "understudy/7-fix", startSha: head, startRef: "refs/pull/7/head" }),
+      join(root, "work"),
+      "token",
+      undefined,
+      { mirrorDir: mirrors() },
+    );
+    expect(checkout).toMatchObject({ headSha: head, remoteBranchSha: null, created: true });
+    expect(checkout.objectDirs).toEqual([mirrorObjects()]);
+    // The mirror holds branches only; the pull request's head reached the checkout alone.
+    expect(run(["for-each-ref", "--format=%(refname)"], mirrorPath(mirrors(), remote.url))).toBe(
+      "refs/heads/main",
+    );
+    expect(run(["remote", "get-url", "origin"], join(root, "work"))).toBe(remote.url);
+  });
+
+  it("finds the cache in UNDERSTUDY_MIRROR_DIR, and a follow-up run checks out the session's branch", async () => {
+    vi.stubEnv("UNDERSTUDY_MIRROR_DIR", mirrors());
+    const first = await prepareCheckout(spec({}), join(root, "run-1"), "token");
+    expect(first).toMatchObject({ created: true, objectDirs: [mirrorObjects()] });
+    run(["checkout", "--quiet", "-b", "feature"]);
+    const pushed = await commitTo("refs/heads/feature", "run-1.txt");
+    const second = await prepareCheckout(spec({}), join(root, "run-2"), "token");
+    expect(second).toMatchObject({ created: false, remoteBranchSha: pushed, headSha: pushed });
+    expect(second.objectDirs).toEqual([mirrorObjects()]);
+    expect(run(["ls-files"], join(root, "run-2"))).toContain("run-1.txt");
   });
 });

@@ -1,9 +1,13 @@
 /**
  * Clones the repository and puts the session branch in place: checked out from the remote on a
- * follow-up run, created from the base branch on the first.
+ * follow-up run, created from the base branch on the first. With a mirror cache (mirror-cache.ts,
+ * UNDERSTUDY_MIRROR_DIR) only what is new since the last run crosses the network.
  */
+import { join } from "node:path";
 import type { SandboxSpec } from "../../core/wire.js";
 import { git, gitMaybe } from "./git.js";
+import { type BridgeLog, stderrLog } from "./log.js";
+import { alternateObjectDirs, cloneThroughMirror } from "./mirror-cache.js";
 
 export type Checkout = {
   repoDir: string;
@@ -15,6 +19,19 @@ export type Checkout = {
   remoteBranchSha: string | null;
   headSha: string;
   created: boolean;
+  /**
+   * Object directories outside `repoDir` that the checkout borrows objects from (its mirror's, when
+   * cloned through one; see objects/info/alternates). Git in the checkout, the push included, fails
+   * without them: a sandbox that shows the agent only bound paths must bind these, read-only.
+   */
+  objectDirs: string[];
+};
+
+export type PrepareCheckoutOptions = {
+  /** Root of the mirror cache; default UNDERSTUDY_MIRROR_DIR. Empty or unset: no cache. */
+  mirrorDir?: string;
+  /** Where the cache's warnings go (a mirror that could not be used); default stderr. */
+  log?: BridgeLog;
 };
 
 // Large repositories take a while; bounded so a stuck transfer fails the run instead of hanging it.
@@ -26,6 +43,7 @@ export async function prepareCheckout(
   repoDir: string,
   token: string,
   signal?: AbortSignal,
+  opts: PrepareCheckoutOptions = {},
 ): Promise<Checkout> {
   const { cloneUrl, baseBranch: base, branch } = spec.repo;
   if (branch === base) throw new Error(`refusing to work on the base branch ${base} itself`);
@@ -36,11 +54,25 @@ export async function prepareCheckout(
 
   // A full clone (no --filter): a partial clone would fetch missing blobs later, and the agent has
   // no credential to do that with. It also brings every remote branch, so no separate ls-remote.
-  await git(["clone", "--quiet", "--no-tags", "--branch", base, "--", cloneUrl, repoDir], {
-    token,
-    timeoutMs: CLONE_TIMEOUT_MS,
-    signal,
-  });
+  const mirrorDir = opts.mirrorDir ?? process.env.UNDERSTUDY_MIRROR_DIR;
+  const throughMirror = mirrorDir
+    ? await cloneThroughMirror({
+        root: mirrorDir,
+        cloneUrl,
+        branch: base,
+        repoDir,
+        token,
+        log: opts.log ?? stderrLog(),
+        signal,
+      })
+    : null;
+  if (!throughMirror) {
+    await git(["clone", "--quiet", "--no-tags", "--branch", base, "--", cloneUrl, repoDir], {
+      token,
+      timeoutMs: CLONE_TIMEOUT_MS,
+      signal,
+    });
+  }
   const inRepo = { cwd: repoDir };
   const baseSha = await git(["rev-parse", "--verify", `refs/remotes/origin/${base}^{commit}`], inRepo);
   let remoteBranchSha = await gitMaybe(
@@ -75,5 +107,15 @@ export async function prepareCheckout(
   await git(["config", "user.name", spec.author.name], inRepo);
   await git(["config", "user.email", spec.author.email], inRepo);
   const headSha = await git(["rev-parse", "HEAD"], inRepo);
-  return { repoDir, branch, base, baseSha, remoteBranchSha, headSha, created: remoteBranchSha === null };
+  const objectDirs = await alternateObjectDirs(join(repoDir, ".git", "objects"));
+  return {
+    repoDir,
+    branch,
+    base,
+    baseSha,
+    remoteBranchSha,
+    headSha,
+    created: remoteBranchSha === null,
+    objectDirs,
+  };
 }

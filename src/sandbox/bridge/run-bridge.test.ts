@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
+import { bridgeSpec, bridgeWorkDir } from "../../../test/support/bridge/bridge-spec.js";
 import {
   type FakeControlPlane,
   startFakeControlPlane,
@@ -29,36 +30,10 @@ async function setup(startSeq = 0): Promise<Setup> {
 }
 
 function specFor({ cp, remote }: Setup, overrides: Partial<SandboxSpec> = {}): SandboxSpec {
-  return {
-    sessionId: cp.sessionId,
-    run: 1,
-    controlUrl: cp.url,
-    token: cp.token,
-    repo: {
-      cloneUrl: remote.url,
-      owner: "acme",
-      name: "widgets",
-      baseBranch: "main",
-      branch: "understudy/7-add-hello",
-    },
-    prompt: "Add a hello file",
-    agent: "claude-code",
-    startSeq: 0,
-    author: { name: "understudy[bot]", email: "1+understudy[bot]@users.noreply.github.com" },
-    coAuthor: { name: "Ada Lovelace", email: "ada@example.com" },
-    commitTitle: "Understudy: add a hello file",
-    timeLimitMs: 60_000,
-    ...overrides,
-  };
+  return bridgeSpec(cp, remote.url, overrides);
 }
 
-/** A fresh work directory laid out as the sandbox host makes it. */
-function workDir(root: string): string {
-  const dir = mkdtempSync(join(root, "sandbox-"));
-  mkdirSync(join(dir, "home"));
-  mkdirSync(join(dir, "tmp"));
-  return dir;
-}
+const workDir = bridgeWorkDir;
 
 const deps = (root: string, agent: Agent) => ({
   agent,
@@ -351,4 +326,88 @@ it("pushes the work to a branch of its own when someone else's branch refuses it
     branch: "understudy/40-login-page",
     pushed: true,
   });
+});
+
+it("runs the repository's setup commands in the checkout before the agent, each shown as a shell call", async () => {
+  const s = await setup();
+  const spec = specFor(s, { setup: ["echo prepared > setup.txt", "cat setup.txt"] });
+  let sawSetup: string | null = null;
+  const agent: Agent = async (opts) => {
+    sawSetup = readFileSync(join(opts.cwd, "setup.txt"), "utf8");
+    writeFileSync(join(opts.cwd, "hello.txt"), "hello\n");
+    return { success: true, summary: "Add hello.txt", durationMs: 5, exitCode: 0 };
+  };
+  const result = await runBridge(spec, deps(s.root, agent));
+
+  expect(result).toMatchObject({ exitCode: 0, success: true, pushed: true });
+  expect(sawSetup).toBe("prepared\n");
+  const events = s.cp.events();
+  expectGapless(events, 0);
+  expect(s.cp.problems).toEqual([]);
+  const order = events.flatMap((e) =>
+    e.type === "tool_call" || e.type === "tool_result"
+      ? [`${e.type}:${e.data.callId}`]
+      : ["isolation", "user_message", "execution_complete"].includes(e.type)
+        ? [e.type]
+        : [],
+  );
+  expect(order).toEqual([
+    "isolation",
+    "tool_call:setup-1",
+    "tool_result:setup-1",
+    "tool_call:setup-2",
+    "tool_result:setup-2",
+    "user_message",
+    "execution_complete",
+  ]);
+  expect(events.find((e) => e.type === "tool_call")?.data).toMatchObject({
+    kind: "shell",
+    name: "setup",
+    command: "echo prepared > setup.txt",
+  });
+  const second = events.filter((e) => e.type === "tool_result")[1];
+  expect(second?.data).toEqual({ callId: "setup-2", output: "prepared\n", isError: false });
+  // What the setup created is not the agent's work: it stays out of the commit (.git/info/exclude).
+  const ref = `refs/heads/${spec.repo.branch}`;
+  expect(s.remote.git(["show", `${ref}:hello.txt`])).toBe("hello");
+  expect(() => s.remote.git(["show", `${ref}:setup.txt`])).toThrow();
+});
+
+it("ends the run at a failing setup command with its output, never starts the agent, and pushes nothing", async () => {
+  const s = await setup();
+  const spec = specFor(s, {
+    setup: [
+      "echo half-installed > partial-install.txt",
+      "echo 'E404 left-pad is not in this registry' >&2; exit 3",
+      "echo never > never.txt",
+    ],
+  });
+  let ran = false;
+  const result = await runBridge(
+    spec,
+    deps(s.root, async () => {
+      ran = true;
+      return { success: true, durationMs: 1, exitCode: 0 };
+    }),
+  );
+
+  expect(ran).toBe(false);
+  expect(result).toMatchObject({ exitCode: 0, success: false, pushed: false });
+  const error =
+    "Setup command `echo 'E404 left-pad is not in this registry' >&2; exit 3` failed (exit 3):\nE404 left-pad is not in this registry";
+  expect(result.error).toBe(error);
+  const events = s.cp.events();
+  expectGapless(events, 0);
+  expect(s.cp.problems).toEqual([]);
+  expect(types(events)).not.toContain("user_message");
+  expect(events.filter((e) => e.type === "tool_call").map((e) => e.data.command)).toEqual(
+    spec.setup?.slice(0, 2),
+  );
+  expect(events.find((e) => e.type === "error")?.data).toEqual({ message: error });
+  expect(last(events)).toMatchObject({ type: "execution_complete", data: { success: false, error } });
+  // The setup's leftovers are not the agent's work: no commit of them, no branch on the remote.
+  expect(types(events)).not.toContain("push_complete");
+  expect(types(events)).not.toContain("push_error");
+  expect(s.remote.git(["branch", "--list", spec.repo.branch])).toBe("");
+  expect(s.cp.gitTokens).toHaveLength(1); // the clone's; none asked for a push
 });

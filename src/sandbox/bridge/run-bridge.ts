@@ -3,22 +3,56 @@
  * commit and push whatever it left, whatever happened to it. Every outcome ends in an
  * `execution_complete` event; nothing is thrown past `runBridge`.
  */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { lstat, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { countTurn, newTurnCounter } from "../../core/count-turns.js";
+import { isPublicHostRule, loopbackEndpoints, parseHostRule, ruleForUrl } from "../../core/host-allowlist.js";
 import { redactDeep } from "../../core/redact.js";
 import type { EventInput, SandboxSpec } from "../../core/wire.js";
 import type { Agent, AgentResult } from "../agents/agent.js";
+import type { CommandWrapper } from "../agents/agent-command.js";
 import { claudeCodeEnv } from "../agents/claude-code.js";
-import { commitLeftovers } from "./commit-leftovers.js";
+import { bubblewrapCommand, bubblewrapWorks, proxyEnv } from "../isolation/bubblewrap.js";
+import { type NetworkProxy, startNetworkProxy } from "../isolation/network-proxy.js";
+import { createRunCgroup, type RunLimits } from "../isolation/run-cgroup.js";
+import { commitLeftovers, commitMessage } from "./commit-leftovers.js";
 import { createEventStream, type EventStreamOptions, sandboxSocketUrl } from "./event-stream.js";
 import { fetchGitToken } from "./fetch-git-token.js";
+import { git } from "./git.js";
+import { leaveOutWorkflows } from "./leave-out-workflows.js";
 import { type BridgeLog, silentLog } from "./log.js";
 import { type Checkout, prepareCheckout } from "./prepare-checkout.js";
 import { pushBranch } from "./push-branch.js";
+import { runSetupCommands } from "./run-setup-commands.js";
+import { appendNoFollow, sealCheckout, snapshotGitConfig } from "./seal-checkout.js";
 
 export type ModelEnv = { baseUrl?: string; apiKey?: string };
 
+/** How the agent runs: inside bubblewrap with the network allowlist, or as a plain process. */
+export type Isolation = "bubblewrap" | "none";
+
+/** The model API an agent talks to when no base URL is configured (it must be on the allowlist). */
+export const DEFAULT_MODEL_URL = "https://api.anthropic.com";
+
 export type BridgeDeps = {
   agent: Agent;
+  /** The agent's whole environment, from the sandbox's HOME and TMPDIR (default: Claude Code's). */
+  agentEnv?: (base: {
+    home: string;
+    tmpdir: string;
+    path: string;
+    model: ModelEnv;
+  }) => Record<string, string>;
+  /** Default `none`: the bridge's own tests run stand-in agents; the bridge process says `bubblewrap`. */
+  isolation?: Isolation;
+  /** Host paths the agent needs to see inside bubblewrap, read-only (its CLI's installed package). */
+  agentReadOnly?: readonly string[];
+  /** Where the agent's model API is when modelEnv names none (default {@link DEFAULT_MODEL_URL}). */
+  defaultModelUrl?: string;
+  /** Memory and process-count limits of the agent's sandbox (a cgroup, where the host allows one). */
+  limits?: RunLimits;
   /** The sandbox's directory: the checkout goes to `repo/`, the agent gets `home/` and `tmp/`. */
   workDir: string;
   modelEnv: ModelEnv;
@@ -101,10 +135,12 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
   let pushed = false;
   let pushOk = false;
   let endedEarly: string | null = null;
+  let closeSandbox: () => Promise<void> | undefined = () => undefined;
 
   try {
     emit({ type: "sandbox_status", data: { status: "starting" } });
     let checkout: Checkout | null = null;
+    let gitConfig: Buffer | null = null;
     if (!abort.signal.aborted) {
       emit({ type: "sandbox_status", data: { status: "cloning" } });
       try {
@@ -114,6 +150,7 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
           sandboxToken: spec.token,
         });
         checkout = await prepareCheckout(spec, join(deps.workDir, "repo"), token, abort.signal);
+        gitConfig = await snapshotGitConfig(checkout.repoDir);
         const { branch, base, headSha, created } = checkout;
         emit({ type: "git_sync", data: { branch, base, headSha, created } });
         log.info(`checked out ${branch} at ${headSha.slice(0, 12)} (${created ? "new" : "existing"} branch)`);
@@ -123,10 +160,51 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
       }
     }
 
+    let sandbox: AgentSandbox | null = null;
     if (checkout && !abort.signal.aborted) {
+      try {
+        sandbox = await openSandbox(spec, deps, checkout, emit);
+        closeSandbox = () => sandbox?.close();
+      } catch (err) {
+        fail("Could not set up the sandbox", err);
+      }
+    }
+
+    let setupFailed = false;
+    if (checkout && sandbox && spec.setup?.length && !abort.signal.aborted) {
+      const failure = await runSetupCommands({
+        commands: spec.setup,
+        cwd: checkout.repoDir,
+        // The agent's environment without the model key: an install script has no use for it.
+        env: withoutModelKeys({ ...agentEnv(deps), ...sandbox.env }),
+        ...(sandbox.wrap ? { wrap: sandbox.wrap } : {}),
+        signal: abort.signal,
+        emit,
+        warn: (m) => (deps.log ?? silentLog).warn(m),
+      });
+      // Ended during setup (stop, time limit): what it left is no one's work, and nothing is pushed.
+      if (abort.signal.aborted) setupFailed = true;
+      if (failure) {
+        setupFailed = true;
+        errors.push(failure);
+        emit({ type: "error", data: { message: failure } });
+      } else {
+        await ignoreSetupOutput(checkout.repoDir).catch((err) =>
+          (deps.log ?? silentLog).warn(`could not keep the setup's files out of the commit: ${message(err)}`),
+        );
+      }
+    }
+
+    if (checkout && sandbox && !setupFailed && !abort.signal.aborted) {
       emit({ type: "sandbox_status", data: { status: "running_agent" } });
       emit({ type: "user_message", data: { text: spec.prompt } });
-      agentResult = await runAgent(spec, deps, checkout.repoDir, abort.signal, emit);
+      agentResult = await runAgent(spec, deps, checkout.repoDir, sandbox, abort.signal, emit, end);
+      const killedBy = sandbox.killedBy();
+      if (killedBy && !agentResult.success)
+        agentResult = {
+          ...agentResult,
+          error: `${killedBy}: ${agentResult.error ?? "the agent was killed"}`,
+        };
       log.info(
         `agent finished: success=${agentResult.success}${agentResult.error ? ` (${agentResult.error})` : ""}`,
       );
@@ -136,9 +214,10 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
     endedEarly = state.endReason;
     if (endedEarly) errors.unshift(endedEarly);
 
-    if (checkout) {
+    // A failed setup leaves only its own leftovers (a half-done install): not work to save.
+    if (checkout && !setupFailed) {
       emit({ type: "sandbox_status", data: { status: "committing" } });
-      const pushResult = await commitAndPush(spec, deps, checkout, agentResult, state, emit);
+      const pushResult = await commitAndPush(spec, deps, checkout, gitConfig, agentResult, state, emit);
       pushed = pushResult.pushed;
       pushOk = pushResult.ok;
       if (pushResult.error) errors.push(pushResult.error);
@@ -149,6 +228,7 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
     clearTimeout(timeLimit);
     clearInterval(heartbeat);
     deps.signal?.removeEventListener("abort", onOuterAbort);
+    await closeSandbox();
   }
 
   const success = agentResult?.success === true && pushOk && endedEarly === null;
@@ -164,26 +244,172 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
   return { exitCode: drained && !state.streamError ? 0 : 1, success, pushed, error };
 }
 
-/** Runs the agent with a clean environment; resolves even if it throws or ignores its abort signal. */
-async function runAgent(
+/** What the agent runs in: the wrapper that isolates its command, and the environment it adds. */
+type AgentSandbox = {
+  wrap?: CommandWrapper;
+  env: Record<string, string>;
+  /** Why the sandbox itself ended the agent (its memory limit), if it did. */
+  killedBy(): string | null;
+  close(): Promise<void>;
+};
+
+// A Unix socket's path must fit in sockaddr_un (108 bytes on Linux, including the terminator).
+const MAX_SOCKET_PATH = 100;
+
+/**
+ * Sets up the agent's isolation and says how it is isolated: under bubblewrap, the network proxy
+ * with the run's allowlist (the model API and the repository config's hosts), each refused host
+ * reported once as a `network_blocked` event.
+ */
+async function openSandbox(
   spec: SandboxSpec,
   deps: BridgeDeps,
-  repoDir: string,
-  signal: AbortSignal,
+  checkout: Checkout,
   emit: (e: EventInput) => void,
-): Promise<AgentResult> {
-  const started = Date.now();
-  const env = claudeCodeEnv({
+): Promise<AgentSandbox> {
+  if (deps.isolation === "bubblewrap" && !bubblewrapWorks())
+    throw new Error("bubblewrap (bwrap) cannot run on this sandbox host, and the host asked for it");
+  if ((deps.isolation ?? "none") === "none") {
+    emit({ type: "isolation", data: { mode: "none", allowedHosts: [] } });
+    return { env: {}, killedBy: () => null, close: async () => {} };
+  }
+  const modelRule = ruleForUrl(deps.modelEnv.baseUrl ?? deps.defaultModelUrl ?? DEFAULT_MODEL_URL);
+  // A repository may name public hosts only (its config is checked so; a spec from elsewhere too).
+  const repoRules = (spec.networkAllow ?? []).filter((rule) => {
+    try {
+      return isPublicHostRule(parseHostRule(rule));
+    } catch {
+      return false;
+    }
+  });
+  const allowed = [modelRule, ...repoRules];
+  const rules = allowed.map(parseHostRule);
+  let socketPath = join(deps.workDir, "proxy.sock");
+  // A deep sandbox root makes the path too long for a socket: /tmp then (not TMPDIR, which is the
+  // sandbox's own tmp/ here), removed with the proxy.
+  let socketDir: string | null = null;
+  if (socketPath.length > MAX_SOCKET_PATH) {
+    socketDir = mkdtempSync("/tmp/understudy-");
+    socketPath = join(socketDir, "proxy.sock");
+  }
+  const seen = new Set<string>();
+  const proxy: NetworkProxy = await startNetworkProxy({
+    socketPath,
+    rules,
+    trusted: [parseHostRule(modelRule)],
+    onBlocked: ({ host, port }) => {
+      const key = `${host}:${port}`;
+      if (seen.has(key) || seen.size >= MAX_BLOCKED_REPORTED) return;
+      seen.add(key);
+      emit({ type: "network_blocked", data: { host, port } });
+    },
+  });
+  const log = deps.log ?? silentLog;
+  const cgroup = deps.limits
+    ? // Named at random: inside the bridge's PID namespace its pid is 1 for every bridge.
+      createRunCgroup(
+        `${spec.sessionId.slice(0, 24)}-r${spec.run}-${randomBytes(4).toString("hex")}`,
+        deps.limits,
+      )
+    : null;
+  if (cgroup && "unavailable" in cgroup)
+    log.warn(`no memory or process limit for this run: cannot make a cgroup (${cgroup.unavailable})`);
+  const group = cgroup && !("unavailable" in cgroup) ? cgroup : null;
+  emit({
+    type: "isolation",
+    data: { mode: "bubblewrap", allowedHosts: allowed, ...(group ? { limits: group.limits } : {}) },
+  });
+  const layout = {
+    workspace: checkout.repoDir,
+    home: join(deps.workDir, "home"),
+    tmp: join(deps.workDir, "tmp"),
+    readOnly: [...(deps.agentReadOnly ?? []), ...(checkout.objectDirs ?? [])],
+    network: { socketPath, forwards: loopbackEndpoints(rules) },
+  };
+  return {
+    wrap: (cmd) => (group ? group.enter(bubblewrapCommand(layout, cmd)) : bubblewrapCommand(layout, cmd)),
+    env: proxyEnv(),
+    killedBy: () =>
+      group?.oomKilled()
+        ? `The sandbox ran out of memory (its limit is ${Math.round(group.limits.memoryBytes / 2 ** 20)} MiB)`
+        : null,
+    close: async () => {
+      await proxy.close();
+      if (socketDir) await rm(socketDir, { recursive: true, force: true });
+      await group?.remove();
+    },
+  };
+}
+
+/** A run that probes hundreds of hosts reports the first ones; the rest would only flood the log. */
+const MAX_BLOCKED_REPORTED = 50;
+
+/**
+ * What the setup commands created that git does not ignore yet (`node_modules` in a repository
+ * without a .gitignore for it) goes into .git/info/exclude: it prepares the checkout, it is not the
+ * agent's work, and the commit of what the agent left must not carry it.
+ */
+async function ignoreSetupOutput(repoDir: string): Promise<void> {
+  // -z: names as they are (no C quoting); each becomes an anchored, escaped exclude pattern.
+  const created = await git(["ls-files", "-z", "--others", "--exclude-standard", "--directory"], {
+    cwd: repoDir,
+  });
+  const names = created.split("\0").filter((n) => n !== "" && !/[\n\r]/.test(n));
+  if (names.length === 0) return;
+  const patterns = names.map((n) => `/${n.replace(/([*?[\\!#])/g, "\\$1").replace(/ $/, "\\ ")}`);
+  const info = join(repoDir, ".git", "info");
+  if (!(await lstat(info)).isDirectory()) throw new Error(".git/info is not a directory");
+  // The setup ran in the sandbox and could have made the file a symlink to anywhere: never follow it.
+  await appendNoFollow(join(info, "exclude"), `\n# created by setup commands\n${patterns.join("\n")}\n`);
+}
+
+function withoutModelKeys(env: Record<string, string>): Record<string, string> {
+  const { ANTHROPIC_API_KEY: _a, OPENAI_API_KEY: _o, ...rest } = env;
+  return rest;
+}
+
+/** The agent's whole environment (setup commands get the same): nothing of the bridge's own. */
+function agentEnv(deps: BridgeDeps): Record<string, string> {
+  return (deps.agentEnv ?? claudeCodeEnv)({
     home: join(deps.workDir, "home"),
     tmpdir: join(deps.workDir, "tmp"),
     path: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     model: deps.modelEnv,
   });
+}
+
+/** Runs the agent with a clean environment; resolves even if it throws or ignores its abort signal. */
+async function runAgent(
+  spec: SandboxSpec,
+  deps: BridgeDeps,
+  repoDir: string,
+  sandbox: AgentSandbox,
+  signal: AbortSignal,
+  emit: (e: EventInput) => void,
+  overBudget: (reason: string) => void,
+): Promise<AgentResult> {
+  const started = Date.now();
+  // The budget: the turn after the last allowed one, or a reported cost past the cap, stops the run.
+  const turns = newTurnCounter();
+  let cost = 0;
+  const budget = spec.budget;
+  const checkBudget = (e: EventInput) => {
+    if (!budget) return;
+    countTurn(turns, e);
+    // Never below zero: a forged line on the agent's stdout must not buy it budget.
+    if (e.type === "step_finish") cost += Math.max(0, e.data.costUsd);
+    if (turns.turns > budget.maxTurns) overBudget(`Turn budget of ${budget.maxTurns} turns reached`);
+    else if (cost > budget.maxCostUsd)
+      overBudget(`Cost budget of $${budget.maxCostUsd.toFixed(2)} reached ($${cost.toFixed(2)} used)`);
+  };
+  const env = { ...agentEnv(deps), ...sandbox.env };
   const log = deps.log ?? silentLog;
   const warn = (msg: string) => log.warn(msg);
   let done = false;
   const onEvent = (e: EventInput) => {
-    if (!done) emit(e);
+    if (done) return;
+    emit(e);
+    checkBudget(e);
   };
   const crashed = (err: unknown): AgentResult => ({
     success: false,
@@ -193,7 +419,19 @@ async function runAgent(
   });
   const run = Promise.resolve()
     .then(() =>
-      deps.agent({ prompt: spec.prompt, cwd: repoDir, env, model: spec.model, signal, warn }, onEvent),
+      deps.agent(
+        {
+          prompt: spec.prompt,
+          cwd: repoDir,
+          env,
+          model: spec.model,
+          signal,
+          warn,
+          wrap: sandbox.wrap,
+          ...(budget ? { maxCostUsd: budget.maxCostUsd } : {}),
+        },
+        onEvent,
+      ),
     )
     .catch(crashed);
   let graceTimer: NodeJS.Timeout | undefined;
@@ -220,6 +458,7 @@ async function commitAndPush(
   spec: SandboxSpec,
   deps: BridgeDeps,
   checkout: Checkout,
+  gitConfig: Buffer | null,
   agentResult: AgentResult | null,
   state: { endReason: string | null; streamError: Error | null },
   emit: (e: EventInput) => void,
@@ -227,12 +466,31 @@ async function commitAndPush(
   const { branch } = checkout;
   let commit: Awaited<ReturnType<typeof commitLeftovers>>;
   try {
-    commit = await commitLeftovers(
-      spec,
-      checkout.repoDir,
-      checkout.baseSha,
-      commitBody(spec, agentResult, state.endReason),
-    );
+    // The agent could write .git: its config, attributes, alternates and links go back to what the
+    // clone made before the bridge's own git (outside the sandbox) touches it.
+    if (!gitConfig) throw new Error("the checkout's git config was never read");
+    await sealCheckout(checkout.repoDir, gitConfig, checkout.objectDirs ?? []);
+    const body = commitBody(spec, agentResult, state.endReason);
+    const withWorkflows = spec.allowWorkflowChanges === true;
+    commit = await commitLeftovers(spec, checkout.repoDir, checkout.baseSha, body, { withWorkflows });
+    if (!withWorkflows) {
+      const leftOut = await leaveOutWorkflows(checkout.repoDir, checkout.headSha, commitMessage(spec, body));
+      if (leftOut.length > 0) {
+        emit({
+          type: "files_left_out",
+          data: {
+            paths: leftOut,
+            reason: "changes to workflow files are pushed only when `allow_workflow_changes: true` is set",
+          },
+        });
+        const inRepo = { cwd: checkout.repoDir };
+        commit = {
+          committed: commit.committed,
+          headSha: await git(["rev-parse", "HEAD"], inRepo),
+          commitsAhead: Number(await git(["rev-list", "--count", `${checkout.baseSha}..HEAD`], inRepo)),
+        };
+      }
+    }
   } catch (err) {
     const error = `Could not commit the agent's changes: ${message(err)}`;
     emit({ type: "push_error", data: { branch, error } });

@@ -1,5 +1,6 @@
 /**
- * The whole sandbox side for real: the host spawns the real bridge process (tsx), which clones a
+ * The whole sandbox side for real: the host spawns the real bridge process (the bundle it built at
+ * start-up, build-bridge.ts, run with plain node), which clones a
  * local remote, runs the real Claude Code CLI against the scripted model server, and commits and
  * pushes what it wrote, streaming events to a fake control plane.
  */
@@ -165,7 +166,8 @@ it("runs a real session: clone, Claude Code writes CONTRIBUTING.md, commit and p
 it("on DELETE, the real bridge stops the agent, still pushes what it wrote, and leaves no process alive", async () => {
   const watch = watchProcesses(process.pid);
   cleanups.push(() => watch.stop());
-  const loop = 'echo $$ > "$HOME/../daemon.pid"; while :; do sleep 0.05; done';
+  // $TMPDIR: the agent can write only its workspace, HOME and TMPDIR, all in the sandbox directory.
+  const loop = 'echo $$ > "$TMPDIR/daemon.pid"; while :; do sleep 0.05; done';
   const aliveAtToken: SeenProcess[][] = [];
   const { remote, cp, host, spec, sandbox, sandboxId } = await stage({
     script: bashScript(`${daemon(loop, "understudy-stop-daemon")} echo partial > partial.txt && sleep 60`),
@@ -174,11 +176,15 @@ it("on DELETE, the real bridge stops the agent, still pushes what it wrote, and 
     controlPlane: { onGitToken: () => aliveAtToken.push(watch.alive().filter((p) => p.nsPids.length >= 3)) },
   });
   await until(
-    () => existsSync(join(sandbox.dir, "repo", "partial.txt")) && existsSync(join(sandbox.dir, "daemon.pid")),
+    () =>
+      existsSync(join(sandbox.dir, "repo", "partial.txt")) &&
+      existsSync(join(sandbox.dir, "tmp", "daemon.pid")),
     "the agent's command and its daemon",
   );
   await until(
-    () => findDaemon(watch.seen(), "understudy-stop-daemon", join(sandbox.dir, "daemon.pid")) !== undefined,
+    () =>
+      findDaemon(watch.seen(), "understudy-stop-daemon", join(sandbox.dir, "tmp", "daemon.pid")) !==
+      undefined,
     "the daemon to be seen",
   );
 
@@ -188,7 +194,7 @@ it("on DELETE, the real bridge stops the agent, still pushes what it wrote, and 
   });
   expect(del.status).toBe(204);
   // Checked at once: no process of the run (bridge, CLI, shell, daemon) outlives the DELETE.
-  expect(watch.alive()).toEqual([]);
+  expect(watch.alive().map((p) => `${p.pid} ${p.nsPids.join("/")} ${p.cmdline.slice(0, 200)}`)).toEqual([]);
   // The bridge finished on SIGTERM by itself, within the grace, with every event acknowledged.
   expect({ exitCode: sandbox.exitCode, signal: sandbox.signal }).toEqual({ exitCode: 0, signal: null });
   const last = cp.events().at(-1);
@@ -211,7 +217,7 @@ it("an agent's setsid daemon cannot steal the push token: it is dead before the 
   // Bracketed letters keep the loop's own command line from matching its pattern.
   const pattern = "x-access-toke[n]|gh[s]_|Authorizatio[n]|eC1hY2Nlc3MtdG9rZW4[6]";
   const loop = [
-    'D="$HOME/.."',
+    'D="$TMPDIR"',
     "umount /proc 2>/dev/null",
     'echo $$ > "$D/daemon.pid"',
     "end=$(( $(date +%s) + 60 ))",
@@ -232,8 +238,8 @@ it("an agent's setsid daemon cannot steal the push token: it is dead before the 
     tokenRemote: true,
     controlPlane: { onGitToken: () => aliveAtToken.push(inAgentNamespace()) },
   });
-  await until(() => existsSync(join(sandbox.dir, "daemon.alive")), "the daemon's first scan");
-  const pidFile = join(sandbox.dir, "daemon.pid");
+  await until(() => existsSync(join(sandbox.dir, "tmp", "daemon.alive")), "the daemon's first scan");
+  const pidFile = join(sandbox.dir, "tmp", "daemon.pid");
   await until(() => findDaemon(watch.seen(), name, pidFile) !== undefined, "the daemon to be seen");
   await sandbox.exited;
   watch.stop();
@@ -245,8 +251,8 @@ it("an agent's setsid daemon cannot steal the push token: it is dead before the 
   expect(served?.requests.some((r) => r.accepted && r.path.endsWith("/git-receive-pack"))).toBe(true);
   expect(cp.gitTokens).toEqual([TOKEN, TOKEN]);
   // It found nothing: not the token, not its Basic form.
-  const loot = existsSync(join(sandbox.dir, "loot.txt"))
-    ? readFileSync(join(sandbox.dir, "loot.txt"), "utf8")
+  const loot = existsSync(join(sandbox.dir, "tmp", "loot.txt"))
+    ? readFileSync(join(sandbox.dir, "tmp", "loot.txt"), "utf8")
     : "";
   expect(loot).not.toContain(TOKEN);
   expect(loot).not.toContain(BASIC);
@@ -260,9 +266,13 @@ it("an agent's setsid daemon cannot steal the push token: it is dead before the 
 
 it("gives the agent an environment with no GitHub token, sandbox token or host secret", async () => {
   const dump = [
-    `tr "\\000" "\\n" < /proc/self/environ > "$HOME/../shell-env.txt"`,
-    `tr "\\000" "\\n" < /proc/1/environ > "$HOME/../agent-env.txt"`,
-    `tr "\\000" " " < /proc/1/cmdline > "$HOME/../agent-cmdline.txt"`,
+    // The CLI's own process (PID 1 of the agent's namespace is bubblewrap, then its init): the one
+    // whose program is claude.exe.
+    `for d in /proc/[0-9]*; do case "$(tr "\\000" "\\n" < $d/cmdline 2>/dev/null | head -1)" in *claude.exe) P=\${d#/proc/};; esac; done`,
+    `tr "\\000" "\\n" < /proc/self/environ > "$TMPDIR/shell-env.txt"`,
+    `tr "\\000" "\\n" < /proc/$P/environ > "$TMPDIR/agent-env.txt"`,
+    `tr "\\000" " " < /proc/$P/cmdline > "$TMPDIR/agent-cmdline.txt"`,
+    `tr "\\000" " " < /proc/1/cmdline > "$TMPDIR/init-cmdline.txt"`,
   ].join("; ");
   const { cp, sandbox } = await stage({
     script: bashScript(dump),
@@ -272,10 +282,11 @@ it("gives the agent an environment with no GitHub token, sandbox token or host s
   });
   await sandbox.exited;
 
-  const shellEnv = readFileSync(join(sandbox.dir, "shell-env.txt"), "utf8");
-  const agentEnv = readFileSync(join(sandbox.dir, "agent-env.txt"), "utf8");
-  // PID 1 of the agent's namespace is the CLI itself.
-  expect(readFileSync(join(sandbox.dir, "agent-cmdline.txt"), "utf8")).toMatch(/claude\.exe -p /);
+  const read = (name: string) => readFileSync(join(sandbox.dir, "tmp", name), "utf8");
+  const shellEnv = read("shell-env.txt");
+  const agentEnv = read("agent-env.txt");
+  expect(read("agent-cmdline.txt")).toMatch(/claude\.exe -p /);
+  expect(read("init-cmdline.txt")).toMatch(/^bwrap --unshare-all /);
   expect(agentEnv).toContain(`HOME=${join(sandbox.dir, "home")}`);
   expect(cp.gitTokens).toEqual([TOKEN]); // the clone's; nothing changed, so no push
   for (const text of [shellEnv, agentEnv]) {

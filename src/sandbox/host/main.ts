@@ -1,11 +1,19 @@
 /**
- * Runs the local sandbox host: `tsx src/sandbox/host/main.ts`.
+ * Runs the local sandbox host: `tsx src/sandbox/host/main.ts [--unsafe-no-isolation]`.
+ *
+ * Agents run inside bubblewrap; without it the host refuses to start, unless --unsafe-no-isolation
+ * says to run them as plain processes (and every status comment then says so).
  *
  *   SANDBOX_HOST_SECRET  required (≥ 16 characters of A-Z a-z 0-9 . _ ~ + / -); the local provider
  *                        sends it as a bearer token
  *   SANDBOX_HOST_PORT    default 8790
  *   SANDBOX_ROOT         default ./.understudy/sandboxes
- *   ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY   handed to each sandbox's agent
+ *   SANDBOX_MIRROR_DIR   the per-repository git mirrors, so each run fetches only what is new; default
+ *                        ./.understudy/mirrors; empty, no cache (every run clones in full)
+ *   ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY   handed to each sandbox's Claude Code
+ *   OPENAI_BASE_URL, OPENAI_API_KEY         handed to each sandbox's Codex
+ *   SANDBOX_MEMORY_MB    each agent sandbox's memory limit, default 4096 (a cgroup, where allowed)
+ *   SANDBOX_MAX_PROCESSES  each agent sandbox's process limit, default 4096 (threads count)
  */
 import { resolve } from "node:path";
 import { stderrLog } from "../bridge/log.js";
@@ -26,11 +34,22 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 const host = await startSandboxHost({
   port,
   root: resolve(process.env.SANDBOX_ROOT ?? ".understudy/sandboxes"),
+  // On by default; SANDBOX_MIRROR_DIR= (empty) turns the cache off.
+  ...(process.env.SANDBOX_MIRROR_DIR !== ""
+    ? { mirrorDir: resolve(process.env.SANDBOX_MIRROR_DIR ?? ".understudy/mirrors") }
+    : {}),
   secret,
   modelEnv: { baseUrl: process.env.ANTHROPIC_BASE_URL, apiKey: process.env.ANTHROPIC_API_KEY },
+  openaiEnv: { baseUrl: process.env.OPENAI_BASE_URL, apiKey: process.env.OPENAI_API_KEY },
+  isolation: process.argv.includes("--unsafe-no-isolation") ? "none" : "bubblewrap",
+  limits: {
+    ...(process.env.SANDBOX_MEMORY_MB ? { memoryMb: Number(process.env.SANDBOX_MEMORY_MB) } : {}),
+    ...(process.env.SANDBOX_MAX_PROCESSES ? { processes: Number(process.env.SANDBOX_MAX_PROCESSES) } : {}),
+  },
   log,
 }).catch((err: unknown) => {
-  // A secret a bearer token cannot carry, or a port in use: say which, without a stack trace.
+  // A secret a bearer token cannot carry, a port in use, a bridge that does not build: say which,
+  // without a stack trace.
   log.error(err instanceof Error ? err.message : String(err));
   process.exit(1);
 });

@@ -6,16 +6,15 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { redact } from "../../core/redact.js";
 import type { SandboxSpec } from "../../core/wire.js";
 import { inPidNamespace } from "../agents/pid-namespace.js";
 import { type ProcessStopper, processStopper } from "../agents/process-stopper.js";
 import type { BridgeLog } from "../bridge/log.js";
-import type { ModelEnv } from "../bridge/run-bridge.js";
+import type { Isolation, ModelEnv } from "../bridge/run-bridge.js";
+import { builtBridgeFile } from "./build-bridge.js";
 
 export type BridgeCommand = { command: string; args: string[] };
 
@@ -40,18 +39,25 @@ export type Sandbox = {
   exited: Promise<void>;
 };
 
-/** `node --import <tsx> src/sandbox/bridge/main.ts`, with paths resolved from this file, not the cwd. */
+/** `node <bundle>`: the bridge as build-bridge.ts built it, which the host awaits at start-up. */
 export function defaultBridgeCommand(): BridgeCommand {
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-  const main = fileURLToPath(new URL("../bridge/main.ts", import.meta.url));
-  return { command: process.execPath, args: ["--import", tsx, main] };
+  return { command: process.execPath, args: [builtBridgeFile()] };
 }
 
 export type SpawnBridgeOptions = {
   root: string;
+  /** Claude Code's model API (ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY). */
   modelEnv: ModelEnv;
+  /** Codex's model API (OPENAI_BASE_URL, OPENAI_API_KEY). */
+  openaiEnv?: ModelEnv;
   log: BridgeLog;
   command?: BridgeCommand;
+  /** How the bridge isolates the agent (UNDERSTUDY_ISOLATION); default bubblewrap. */
+  isolation?: Isolation;
+  /** Root of the per-repository git mirrors, passed on as UNDERSTUDY_MIRROR_DIR; unset, no cache. */
+  mirrorDir?: string;
+  /** The agent sandbox's memory (MiB) and process-count limits; the bridge's defaults otherwise. */
+  limits?: { memoryMb?: number; processes?: number };
 };
 
 export async function spawnBridge(spec: SandboxSpec, opts: SpawnBridgeOptions): Promise<Sandbox> {
@@ -69,9 +75,15 @@ export async function spawnBridge(spec: SandboxSpec, opts: SpawnBridgeOptions): 
     TMPDIR: join(dir, "tmp"),
     LANG: "C.UTF-8",
     UNDERSTUDY_WORK_DIR: dir,
+    UNDERSTUDY_ISOLATION: opts.isolation ?? "bubblewrap",
   };
+  if (opts.limits?.memoryMb) env.UNDERSTUDY_MEMORY_MB = String(opts.limits.memoryMb);
+  if (opts.limits?.processes) env.UNDERSTUDY_MAX_PROCESSES = String(opts.limits.processes);
   if (opts.modelEnv.baseUrl) env.ANTHROPIC_BASE_URL = opts.modelEnv.baseUrl;
   if (opts.modelEnv.apiKey) env.ANTHROPIC_API_KEY = opts.modelEnv.apiKey;
+  if (opts.openaiEnv?.baseUrl) env.OPENAI_BASE_URL = opts.openaiEnv.baseUrl;
+  if (opts.openaiEnv?.apiKey) env.OPENAI_API_KEY = opts.openaiEnv.apiKey;
+  if (opts.mirrorDir) env.UNDERSTUDY_MIRROR_DIR = opts.mirrorDir;
 
   // The bridge is PID 1 of a namespace of its own: when it exits, or is killed on a stop, the kernel
   // ends everything the run started, daemons included. Where no namespace can be made, the host
@@ -111,7 +123,9 @@ export async function spawnBridge(spec: SandboxSpec, opts: SpawnBridgeOptions): 
     }),
   };
 
-  const secrets = [spec.token, opts.modelEnv.apiKey ?? ""].filter((s) => s.length >= 8);
+  const secrets = [spec.token, opts.modelEnv.apiKey ?? "", opts.openaiEnv?.apiKey ?? ""].filter(
+    (s) => s.length >= 8,
+  );
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) =>
       opts.log.info(`[sandbox ${id}] ${redact(line.slice(0, 4_000), secrets)}`),

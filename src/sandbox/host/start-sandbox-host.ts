@@ -7,7 +7,9 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { type BridgeLog, stderrLog } from "../bridge/log.js";
-import type { ModelEnv } from "../bridge/run-bridge.js";
+import type { Isolation, ModelEnv } from "../bridge/run-bridge.js";
+import { bubblewrapWorks } from "../isolation/bubblewrap.js";
+import { buildBridge } from "./build-bridge.js";
 import { sandboxHostApp } from "./sandbox-host-app.js";
 import { type BridgeCommand, type Sandbox, spawnBridge } from "./spawn-bridge.js";
 
@@ -18,13 +20,38 @@ export type SandboxHostOptions = {
   root: string;
   /** At least 16 characters, all of them ones a bearer token can carry (`openssl rand -hex 32`). */
   secret: string;
+  /** Claude Code's model API. */
   modelEnv: ModelEnv;
+  /** Codex's model API (OPENAI_BASE_URL, OPENAI_API_KEY). */
+  openaiEnv?: ModelEnv;
   log?: BridgeLog;
   /** Between SIGTERM and SIGKILL on a stop; long enough for the bridge to commit what the agent left. */
   killGraceMs?: number;
-  /** What to run instead of the bridge (tests). */
+  /**
+   * What to run instead of the bridge (tests). Without it the host builds the bridge once at
+   * start-up (build-bridge.ts) and runs it with plain node; a failed build fails the start.
+   */
   bridgeCommand?: BridgeCommand;
+  /**
+   * Root of the per-repository git mirrors (mirror-cache.ts) that let a run fetch only what is new;
+   * handed to each bridge as UNDERSTUDY_MIRROR_DIR. Unset: no cache, every run clones in full.
+   */
+  mirrorDir?: string;
+  /**
+   * `bubblewrap` (the default): every agent runs inside bubblewrap with the network allowlist, and the
+   * host refuses to start where bubblewrap cannot run. `none` is --unsafe-no-isolation: agents run as
+   * plain processes, and every status comment says so.
+   */
+  isolation?: Isolation;
+  /** Each agent sandbox's memory (MiB) and process-count limits (default 4096 MiB and 4096 tasks). */
+  limits?: { memoryMb?: number; processes?: number };
 };
+
+/** Why the host will not start without isolation, and the two ways forward. */
+export const NO_BUBBLEWRAP =
+  "bubblewrap (`bwrap`) is not installed or cannot create namespaces here, so agents could read this " +
+  "machine's files and reach any network. Install it (`sudo apt-get install bubblewrap`), or start with " +
+  "--unsafe-no-isolation to run agents unisolated (every status comment will say so).";
 
 export type SandboxHost = {
   /** http://127.0.0.1:<port> */
@@ -36,6 +63,14 @@ export type SandboxHost = {
 
 export async function startSandboxHost(opts: SandboxHostOptions): Promise<SandboxHost> {
   const log = opts.log ?? stderrLog("sandbox-host");
+  const isolation = opts.isolation ?? "bubblewrap";
+  if (isolation === "bubblewrap" && !bubblewrapWorks()) throw new Error(NO_BUBBLEWRAP);
+  if (isolation === "none") log.warn("--unsafe-no-isolation: agents run without bubblewrap");
+  // Before listening: a host that cannot build its bridge could accept runs it can never start.
+  if (!opts.bridgeCommand) {
+    const built = await buildBridge();
+    log.info(`bridge ${built.reused ? "up to date" : "built"}: ${built.file} (${Math.round(built.ms)} ms)`);
+  }
   const killGraceMs = opts.killGraceMs ?? 10_000;
   const sandboxes = new Map<string, Sandbox>();
   const stop = async (sandbox: Sandbox) => {
@@ -51,8 +86,12 @@ export async function startSandboxHost(opts: SandboxHostOptions): Promise<Sandbo
       const sandbox = await spawnBridge(spec, {
         root: opts.root,
         modelEnv: opts.modelEnv,
+        ...(opts.openaiEnv ? { openaiEnv: opts.openaiEnv } : {}),
         log,
         command: opts.bridgeCommand,
+        mirrorDir: opts.mirrorDir,
+        isolation,
+        ...(opts.limits ? { limits: opts.limits } : {}),
       });
       sandboxes.set(sandbox.id, sandbox);
       log.info(

@@ -95,8 +95,10 @@ export function kindOf(p: ProcInfo): ProcKind {
   const program = path.basename(p.cmdline[0] ?? p.comm);
   const line = p.cmdline.join(" ");
   if (program === "workerd" || p.comm === "workerd") return "workerd";
-  if (/^claude(\.exe)?$/.test(program)) return "agent";
-  if (program.startsWith("node") && /bridge\/main\.ts/.test(line)) return "bridge";
+  if (/^(claude(\.exe)?|codex)$/.test(program)) return "agent";
+  // The sources through tsx, or the bundle the host builds (.understudy/build/bridge-<hash>.mjs).
+  if (program.startsWith("node") && /bridge\/main\.ts|build\/bridge-[0-9a-f]+\.mjs/.test(line))
+    return "bridge";
   if (program.startsWith("node") && /chaos\/flood\.ts/.test(line)) return "flood";
   return "other";
 }

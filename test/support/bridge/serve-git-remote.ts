@@ -13,8 +13,11 @@ import type { GitRemote } from "./git-remote.js";
 export type ServedGitRemote = {
   /** http://127.0.0.1:<port>/<name>.git */
   url: string;
-  /** Every request's verdict, in order: the password it carried, and whether it was accepted. */
-  requests: Array<{ path: string; password: string | null; accepted: boolean }>;
+  /**
+   * Every request's verdict, in order: the password it carried, whether it was accepted, and the
+   * bytes of the response body sent so far (how much a clone or fetch really transferred).
+   */
+  requests: Array<{ path: string; password: string | null; accepted: boolean; bytes: number }>;
   close(): Promise<void>;
 };
 
@@ -37,7 +40,8 @@ export async function serveGitRemote(
     const [user, ...rest] = basic ? Buffer.from(basic, "base64").toString("utf8").split(":") : [];
     const password = basic ? rest.join(":") : null;
     const accepted = user === "x-access-token" && password !== null && opts.accepts(password);
-    requests.push({ path: url.pathname, password, accepted });
+    const request = { path: url.pathname, password, accepted, bytes: 0 };
+    requests.push(request);
     if (!accepted) {
       res.writeHead(401, { "www-authenticate": 'Basic realm="GitHub"' }).end("Invalid username or token.\n");
       return;
@@ -86,6 +90,10 @@ export async function serveGitRemote(
         }
         res.writeHead(status, headers);
         res.write(head.subarray(end + 4));
+        request.bytes += head.length - end - 4;
+        child.stdout.on("data", (chunk: Buffer) => {
+          request.bytes += chunk.length;
+        });
         child.stdout.pipe(res);
       };
       child.stdout.on("data", onData);
