@@ -186,6 +186,8 @@ export async function runPageBench(
           "README.md": "# hello\n",
           "package.json":
             '{ "name": "hello-world", "version": "1.0.0", "scripts": { "test": "node --test" } }\n',
+          // Thousands of scripted tool calls: past the default budget of 150 turns.
+          ".github/understudy.yml": "max_turns: 10000\n",
         },
         installationId: installation.id,
       });
