@@ -10,7 +10,6 @@
  * (`started 02:14 UTC`) and an elapsed time says when it was measured (`1m 05s ago at last update`).
  */
 import { compareUrl } from "./compare-url.js";
-import { countTurn, newTurnCounter } from "./count-turns.js";
 import { describeStepGroup } from "./describe-step-group.js";
 import { formatCount } from "./format-count.js";
 import { formatDuration } from "./format-duration.js";
@@ -78,7 +77,7 @@ interface ChecklistLine {
 export function renderStatusComment(view: SessionView, events: readonly Event[], now: Date): string {
   const run = summarizeRun(events);
   const lines = checklistLines(view, run);
-  const body = renderBody(view, run, lines, now, events);
+  const body = renderBody(view, run, lines, now);
   if (body.length <= GITHUB_COMMENT_LIMIT) return body;
   // Unreachable by the budgets below; kept so a bug there degrades to a short comment, not a 422.
   // It still says what the agent did last and links everything else.
@@ -88,13 +87,7 @@ export function renderStatusComment(view: SessionView, events: readonly Event[],
     .join("\n\n");
 }
 
-function renderBody(
-  view: SessionView,
-  run: RunSummary,
-  lines: readonly ChecklistLine[],
-  now: Date,
-  events: readonly Event[],
-): string {
+function renderBody(view: SessionView, run: RunSummary, lines: readonly ChecklistLine[], now: Date): string {
   const status = view.status;
   const head: string[] = [headline(view, run), metaLine(view, run, now)];
   if (view.task.trim()) head.push(blockquote(sanitizeMarkdown(truncate(view.task.trim(), TASK_MAX))));
@@ -103,7 +96,7 @@ function renderBody(
   if (status === "queued" || status === "provisioning" || status === "finishing") {
     outcome.push(`_${phaseLine(view, run)}_`);
   } else if (status === "running") {
-    const budget = budgetLine(view, events);
+    const budget = budgetLine(view, run);
     if (budget) outcome.push(budget);
     const thinking = run.lastAssistantText;
     if (thinking?.trim()) outcome.push(`💭 ${inlineSnippet(thinking, THINKING_MAX)}`);
@@ -140,15 +133,10 @@ function renderBody(
  * How much of its budget the running run has used: turns counted as the bridge counts them, and the
  * cost the agent has reported so far (Claude Code reports it at the end of its run).
  */
-function budgetLine(view: SessionView, events: readonly Event[]): string {
+function budgetLine(view: SessionView, run: RunSummary): string {
   if (!view.budget) return "";
-  const counter = newTurnCounter();
-  let cost = 0;
-  for (const e of events) {
-    countTurn(counter, e);
-    if (e.type === "step_finish") cost += Math.max(0, e.data.costUsd);
-  }
-  const parts = [`turn ${formatCount(counter.turns)} of ${formatCount(view.budget.maxTurns)}`];
+  const cost = run.totals.costUsd;
+  const parts = [`turn ${formatCount(run.modelTurns)} of ${formatCount(view.budget.maxTurns)}`];
   // Codex reports no cost, so no dollar cap binds it: the line says so rather than imply one.
   if (view.agent === "codex") parts.push("cost not reported by Codex");
   else if (cost > 0) parts.push(`$${cost.toFixed(2)} of $${view.budget.maxCostUsd.toFixed(2)}`);

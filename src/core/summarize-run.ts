@@ -4,6 +4,7 @@
  * Pure. The caller hands over one run's events (the store keeps them by run number); this never
  * tells runs apart by time.
  */
+import { countTurn, newTurnCounter } from "./count-turns.js";
 import type { Event, EventPayload, SessionStatus, ToolCall } from "./wire.js";
 import { isTerminal } from "./wire.js";
 
@@ -76,6 +77,8 @@ export interface RunSummary {
   isolation: EventPayload<"isolation"> | undefined;
   /** `host:port` the sandbox tried to reach and was refused, each once, in order. */
   blockedHosts: string[];
+  /** Model turns so far, counted as the bridge counts them against the turn budget (count-turns.ts). */
+  modelTurns: number;
   /** Files the bridge kept off the branch (workflow files), with why. */
   leftOut: EventPayload<"files_left_out"> | undefined;
 }
@@ -84,7 +87,7 @@ export interface RunSummary {
 export function summarizeRun(events: readonly Event[]): RunSummary {
   const byId = new Map<string, RunStep>();
   const totals: RunTotals = { inputTokens: 0, outputTokens: 0, costUsd: 0, turns: 0 };
-  const s: Omit<RunSummary, "steps" | "totals" | "push"> = {
+  const s: Omit<RunSummary, "steps" | "totals" | "push" | "modelTurns"> = {
     prompt: undefined,
     lastAssistantText: undefined,
     agentResult: undefined,
@@ -103,8 +106,10 @@ export function summarizeRun(events: readonly Event[]): RunSummary {
     leftOut: undefined,
   };
   let push: PushOutcome = { kind: "none" };
+  const turns = newTurnCounter();
   for (const e of events) {
     s.lastAt = e.at;
+    countTurn(turns, e);
     switch (e.type) {
       case "tool_call": {
         const known = byId.get(e.data.callId);
@@ -133,7 +138,7 @@ export function summarizeRun(events: readonly Event[]): RunSummary {
       case "step_finish":
         totals.inputTokens += e.data.tokens.input;
         totals.outputTokens += e.data.tokens.output;
-        totals.costUsd += e.data.costUsd;
+        totals.costUsd += Math.max(0, e.data.costUsd);
         totals.turns++;
         break;
       case "user_message":
@@ -185,7 +190,7 @@ export function summarizeRun(events: readonly Event[]): RunSummary {
         break;
     }
   }
-  return { ...s, steps: [...byId.values()], totals, push };
+  return { ...s, steps: [...byId.values()], totals, push, modelTurns: turns.turns };
 }
 
 /**

@@ -3,23 +3,12 @@
  * wire events. The CLI is a native binary from the `@anthropic-ai/claude-code` package; it gets only
  * the environment the caller built (see {@link claudeCodeEnv}), never this process's.
  */
-import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { EventInput } from "../../core/wire.js";
 import type { AgentOptions, AgentResult } from "./agent.js";
-import { agentCommand } from "./agent-command.js";
 import { mapClaudeStreamLine, parseClaudeResult } from "./claude-code-stream.js";
-import { lineSplitter } from "./line-splitter.js";
-import { processStopper } from "./process-stopper.js";
-
-/** Time between SIGTERM and SIGKILL when a run is stopped. */
-const KILL_GRACE_MS = 3_000;
-/** After the CLI exits, how long to wait for its output pipes to drain before giving up on them. */
-const DRAIN_GRACE_MS = 5_000;
-const STDERR_TAIL_CHARS = 4_096;
-/** A stream-json line longer than this is dropped: no event is worth holding that much in memory. */
-const MAX_LINE_CHARS = 64 * 1024 * 1024;
+import { runAgentCli } from "./run-agent-cli.js";
 
 /** Absolute path of the CLI binary that ships in the pinned npm package (no download at run time). */
 export function claudeCodeBinary(): string {
@@ -66,7 +55,6 @@ export function claudeCodeEnv(base: {
  */
 export function runClaudeCode(opts: AgentOptions, onEvent: (e: EventInput) => void): Promise<AgentResult> {
   const started = performance.now();
-  const elapsed = () => Math.round(performance.now() - started);
   if (opts.signal?.aborted) {
     return Promise.resolve({
       success: false,
@@ -86,115 +74,21 @@ export function runClaudeCode(opts: AgentOptions, onEvent: (e: EventInput) => vo
   if (opts.model) args.push("--model", opts.model);
   if (opts.maxCostUsd !== undefined) args.push("--max-budget-usd", String(opts.maxCostUsd));
 
-  const { command: launch, inNamespace } = agentCommand({ command: claudeCodeBinary(), args }, opts);
-  const { command, args: argv } = launch;
-
-  return new Promise<AgentResult>((resolve) => {
-    // Detached: the CLI (or `unshare`) leads a process group, which a stop signals.
-    const child = spawn(command, argv, {
+  let result: ReturnType<typeof parseClaudeResult> = null;
+  return runAgentCli(
+    opts,
+    {
+      name: "Claude Code",
+      command: { command: claudeCodeBinary(), args },
       cwd: opts.cwd,
-      env: opts.env,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    const stopper = child.pid === undefined ? null : processStopper(child.pid, inNamespace);
-    let result: ReturnType<typeof parseClaudeResult> = null;
-    let stderrTail = "";
-    let stopReason: string | undefined;
-    let spawnError: Error | undefined;
-    let killTimer: NodeJS.Timeout | undefined;
-    let drainTimer: NodeJS.Timeout | undefined;
-    let settled = false;
-    let handlerFailed = false;
-
-    const stop = (reason: string) => {
-      if (stopReason !== undefined) return;
-      stopReason = reason;
-      stopper?.terminate();
-      killTimer = setTimeout(() => stopper?.kill(), KILL_GRACE_MS);
-    };
-    const onAbort = () => stop("Stopped: the run was aborted");
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
-
-    const handleLine = (text: string) => {
-      if (text.trim() === "") return;
-      let obj: unknown;
-      try {
-        obj = JSON.parse(text);
-      } catch {
-        return; // The CLI may print a plain-text warning on stdout; it is not part of the stream.
-      }
-      result = parseClaudeResult(obj) ?? result;
-      for (const event of mapClaudeStreamLine(obj, { cwd: opts.cwd })) {
-        if (handlerFailed) return;
-        try {
-          onEvent(event);
-        } catch (err) {
-          handlerFailed = true;
-          stop(`Stopped: the event handler failed: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      }
-    };
-    const lines = lineSplitter(handleLine, MAX_LINE_CHARS);
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", lines.push);
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => {
-      stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
-    });
-
-    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
-      if (settled) return;
-      settled = true;
-      lines.end();
-      clearTimeout(killTimer);
-      clearTimeout(drainTimer);
-      opts.signal?.removeEventListener("abort", onAbort);
-      resolve(outcome({ code, signal, result, stderrTail, stopReason, spawnError, durationMs: elapsed() }));
-    };
-    child.on("error", (err) => {
-      spawnError = err;
-      // A failed spawn never exits; 'close' may not come either.
-      if (child.pid === undefined) finish(null, null);
-    });
-    child.on("exit", (code, signal) => {
-      clearTimeout(killTimer); // the pid may be reused from now on
-      stopper?.exited();
-      // 'close' follows once the pipes drain; without a namespace a leftover could hold them open.
-      drainTimer = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-        finish(code, signal);
-      }, DRAIN_GRACE_MS);
-    });
-    child.on("close", (code, signal) => finish(code, signal));
-  });
-}
-
-function outcome(o: {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  result: ReturnType<typeof parseClaudeResult>;
-  stderrTail: string;
-  stopReason: string | undefined;
-  spawnError: Error | undefined;
-  durationMs: number;
-}): AgentResult {
-  const base = { durationMs: o.durationMs, exitCode: o.code };
-  const stderr = o.stderrTail.trim() ? `\n${o.stderrTail.trim()}` : "";
-  if (o.spawnError)
-    return { ...base, success: false, error: `Could not start Claude Code: ${o.spawnError.message}` };
-  if (o.stopReason) return { ...base, success: false, error: o.stopReason, summary: o.result?.summary };
-  const how = o.signal ? `was killed by ${o.signal}` : `exited with code ${o.code}`;
-  if (!o.result) return { ...base, success: false, error: `Claude Code ${how} without a result${stderr}` };
-  if (!o.result.success) return { ...base, success: false, error: o.result.error };
-  if (o.code !== 0) {
-    return {
-      ...base,
-      success: false,
-      summary: o.result.summary,
-      error: `Claude Code ${how} after reporting success${stderr}`,
-    };
-  }
-  return { ...base, success: true, summary: o.result.summary };
+      mapLine: (obj) => {
+        result = parseClaudeResult(obj) ?? result;
+        return mapClaudeStreamLine(obj, { cwd: opts.cwd });
+      },
+      result: () => result,
+      missingResult: "a result",
+    },
+    onEvent,
+    started,
+  );
 }

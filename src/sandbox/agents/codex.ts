@@ -4,16 +4,13 @@
  * for this platform; it gets only the environment the caller built (see {@link codexEnv}), never this
  * process's, and a configuration this runner writes for the run (see {@link codexConfigToml}).
  */
-import { spawn } from "node:child_process";
 import { closeSync, constants, lstatSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import type { EventInput } from "../../core/wire.js";
 import type { AgentOptions, AgentResult } from "./agent.js";
-import { agentCommand } from "./agent-command.js";
-import { type CodexResult, createCodexStream } from "./codex-stream.js";
-import { lineSplitter } from "./line-splitter.js";
-import { processStopper } from "./process-stopper.js";
+import { createCodexStream } from "./codex-stream.js";
+import { runAgentCli } from "./run-agent-cli.js";
 
 /**
  * The model when the run names none. Pinned here rather than left to the CLI, whose default moves
@@ -28,13 +25,6 @@ const OPENAI_BASE_URL = "https://api.openai.com/v1";
 /** Retries of a failed model request and of a dropped stream, unless the environment says otherwise. */
 const DEFAULT_MAX_RETRIES = 2;
 
-/** Time between SIGTERM and SIGKILL when a run is stopped. */
-const KILL_GRACE_MS = 3_000;
-/** After the CLI exits, how long to wait for its output pipes to drain before giving up on them. */
-const DRAIN_GRACE_MS = 5_000;
-const STDERR_TAIL_CHARS = 4_096;
-/** A JSONL line longer than this is dropped: no event is worth holding that much in memory. */
-const MAX_LINE_CHARS = 64 * 1024 * 1024;
 /** What `codex exec` prints on stderr whenever stdin is not a terminal; it says nothing about a failure. */
 const STDIN_NOTICE = "Reading additional input from stdin...";
 
@@ -170,89 +160,21 @@ export function runCodex(opts: AgentOptions, onEvent: (e: EventInput) => void): 
     "--",
     opts.prompt,
   ];
-  const { command: launch, inNamespace } = agentCommand({ command: binary, args }, opts);
-  const { command, args: argv } = launch;
-
-  return new Promise<AgentResult>((settle) => {
-    // Detached: the CLI (or `unshare`) leads a process group, which a stop signals.
-    const child = spawn(command, argv, {
+  const stream = createCodexStream({ cwd });
+  return runAgentCli(
+    opts,
+    {
+      name: "Codex",
+      command: { command: binary, args },
       cwd,
-      env: opts.env,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    const stopper = child.pid === undefined ? null : processStopper(child.pid, inNamespace);
-    const stream = createCodexStream({ cwd });
-    let stderrTail = "";
-    let stopReason: string | undefined;
-    let spawnError: Error | undefined;
-    let killTimer: NodeJS.Timeout | undefined;
-    let drainTimer: NodeJS.Timeout | undefined;
-    let settled = false;
-    let handlerFailed = false;
-
-    const stop = (reason: string) => {
-      if (stopReason !== undefined) return;
-      stopReason = reason;
-      stopper?.terminate();
-      killTimer = setTimeout(() => stopper?.kill(), KILL_GRACE_MS);
-    };
-    const onAbort = () => stop("Stopped: the run was aborted");
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
-
-    const handleLine = (text: string) => {
-      if (text.trim() === "") return;
-      let obj: unknown;
-      try {
-        obj = JSON.parse(text);
-      } catch {
-        return; // Not part of the stream: the CLI may print a plain-text line on stdout.
-      }
-      for (const event of stream.map(obj)) {
-        if (handlerFailed) return;
-        try {
-          onEvent(event);
-        } catch (err) {
-          handlerFailed = true;
-          stop(`Stopped: the event handler failed: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      }
-    };
-    const lines = lineSplitter(handleLine, MAX_LINE_CHARS);
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", lines.push);
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => {
-      stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
-    });
-
-    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
-      if (settled) return;
-      settled = true;
-      lines.end();
-      clearTimeout(killTimer);
-      clearTimeout(drainTimer);
-      opts.signal?.removeEventListener("abort", onAbort);
-      const result = stream.result();
-      settle(outcome({ code, signal, result, stderrTail, stopReason, spawnError, durationMs: elapsed() }));
-    };
-    child.on("error", (err) => {
-      spawnError = err;
-      // A failed spawn never exits; 'close' may not come either.
-      if (child.pid === undefined) finish(null, null);
-    });
-    child.on("exit", (code, signal) => {
-      clearTimeout(killTimer); // the pid may be reused from now on
-      stopper?.exited();
-      // 'close' follows once the pipes drain; without a namespace a leftover could hold them open.
-      drainTimer = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-        finish(code, signal);
-      }, DRAIN_GRACE_MS);
-    });
-    child.on("close", (code, signal) => finish(code, signal));
-  });
+      mapLine: (obj) => stream.map(obj),
+      result: () => stream.result(),
+      missingResult: "finishing its turn",
+      noise: (line) => line.trim() === STDIN_NOTICE,
+    },
+    onEvent,
+    started,
+  );
 }
 
 /** Writes the run's config.toml into the CODEX_HOME of `env`, which {@link codexEnv} always sets. */
@@ -275,38 +197,4 @@ function writeConfig(env: Record<string, string>, model: string): void {
   } finally {
     closeSync(fd);
   }
-}
-
-function outcome(o: {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  result: CodexResult | null;
-  stderrTail: string;
-  stopReason: string | undefined;
-  spawnError: Error | undefined;
-  durationMs: number;
-}): AgentResult {
-  const base = { durationMs: o.durationMs, exitCode: o.code };
-  const tail = o.stderrTail
-    .split("\n")
-    .filter((line) => line.trim() !== STDIN_NOTICE)
-    .join("\n")
-    .trim();
-  const stderr = tail ? `\n${tail}` : "";
-  if (o.spawnError)
-    return { ...base, success: false, error: `Could not start Codex: ${o.spawnError.message}` };
-  if (o.stopReason) return { ...base, success: false, error: o.stopReason, summary: o.result?.summary };
-  const how = o.signal ? `was killed by ${o.signal}` : `exited with code ${o.code}`;
-  if (!o.result)
-    return { ...base, success: false, error: `Codex ${how} without finishing its turn${stderr}` };
-  if (!o.result.success) return { ...base, success: false, error: o.result.error };
-  if (o.code !== 0) {
-    return {
-      ...base,
-      success: false,
-      summary: o.result.summary,
-      error: `Codex ${how} after reporting success${stderr}`,
-    };
-  }
-  return { ...base, success: true, summary: o.result.summary };
 }
