@@ -91,6 +91,19 @@ describe("summarizeRun", () => {
     ]);
   });
 
+  it("keeps workflow files left out for the comment, and not what setup changed", () => {
+    const left = (seq: number, data: EventPayload<"files_left_out">): Event => ({
+      seq,
+      at: at(seq),
+      type: "files_left_out",
+      data,
+    });
+    const workflows = { paths: [".github/workflows/ci.yml"], reason: "not allowed" };
+    const setup = { paths: ["package-lock.json"], reason: "setup", kind: "setup" as const };
+    expect(summarizeRun([left(1, workflows), left(2, setup)]).leftOut).toEqual(workflows);
+    expect(summarizeRun([left(1, setup)]).leftOut).toBeUndefined();
+  });
+
   it("reads an exit code only from the start of the output", () => {
     expect(exitCodeOf("Exit code 127\nsh: foo: not found")).toBe(127);
     expect(exitCodeOf("Exit code: 2\nWall time: 0 seconds")).toBe(2);

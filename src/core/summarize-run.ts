@@ -178,7 +178,8 @@ export function summarizeRun(events: readonly Event[]): RunSummary {
         s.isolation = e.data;
         break;
       case "files_left_out":
-        s.leftOut = e.data;
+        // What setup changed is no loss of the agent's work: the transcript shows it, not the summary.
+        if (e.data.kind !== "setup") s.leftOut = e.data;
         break;
       case "network_blocked": {
         const where = `${e.data.host}:${e.data.port}`;

@@ -71,7 +71,16 @@ export const EventData = {
     detail: z.string().optional(),
   }),
   git_sync: z.object({ branch: z.string(), base: z.string(), headSha: z.string(), created: z.boolean() }),
-  user_message: z.object({ text: z.string(), author: z.string().optional() }),
+  user_message: z.object({
+    text: z.string(),
+    author: z.string().optional(),
+    /**
+     * Set by the bridge when the agent continued its own conversation of this earlier run (the
+     * sandbox kept its HOME): `text` is then the new request alone, without the earlier runs'
+     * summaries, since the agent remembers them.
+     */
+    continuesRun: z.number().int().positive().optional(),
+  }),
   assistant_text: z.object({ text: z.string() }),
   tool_call: ToolCall,
   tool_result: z.object({ callId: z.string(), output: z.string(), isError: z.boolean() }),
@@ -115,7 +124,16 @@ export const EventData = {
       .optional(),
   }),
   /** Changes the bridge kept off the pushed branch (workflow files), and why. */
-  files_left_out: z.object({ paths: z.array(z.string()), reason: z.string() }),
+  files_left_out: z.object({
+    paths: z.array(z.string()),
+    reason: z.string(),
+    /**
+     * What kept them out: workflow files (not allowed by the config; the status comment says so,
+     * the default) or the setup commands' changes to tracked files (not the agent's work: shown in
+     * the transcript only).
+     */
+    kind: z.enum(["workflows", "setup"]).optional(),
+  }),
   /** The sandbox tried to reach a host its allowlist does not name; sent once per host and port. */
   network_blocked: z.object({ host: z.string(), port: z.number().int().min(1).max(65_535) }),
 } as const;
@@ -227,6 +245,12 @@ export const SandboxSpec = z.object({
       .optional(),
   }),
   prompt: z.string().min(1),
+  /**
+   * A follow-up's request alone: `prompt` without the section on the earlier runs. The bridge gives
+   * it instead of `prompt` when the agent continues its own conversation of an earlier run (which
+   * already holds those runs); a new conversation gets `prompt`. Unset on a first run.
+   */
+  request: z.string().min(1).optional(),
   agent: AgentName,
   model: z.string().optional(),
   /**

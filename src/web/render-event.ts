@@ -98,7 +98,7 @@ function renderEvent(ev: Event): string {
       // given (task, context, instructions), folded: it is long and mostly the same every run.
       return ev.data.author
         ? `<div class="who">@${e(ev.data.author)}</div><div class="md">${renderMarkdown(cutMarkdown(ev.data.text))}</div>`
-        : `<details class="prompt"><summary>Prompt given to the agent</summary><div class="md">${renderMarkdown(cutMarkdown(ev.data.text))}</div></details>`;
+        : `<details class="prompt"><summary>${ev.data.continuesRun ? `Prompt given to the agent, which continues its conversation from run ${ev.data.continuesRun}` : "Prompt given to the agent"}</summary><div class="md">${renderMarkdown(cutMarkdown(ev.data.text))}</div></details>`;
     case "assistant_text":
       return `<div class="who">Agent</div><div class="md">${renderMarkdown(cutMarkdown(ev.data.text))}</div>`;
     case "tool_call":

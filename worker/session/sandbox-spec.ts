@@ -30,8 +30,10 @@ export function sandboxSpec(d: SessionDeps, s: SessionRecord, token: string): Sa
       ...fallback(d, s),
       ...(s.lastPushedSha && /^[0-9a-f]{40}$/.test(s.lastPushedSha) ? { ownSha: s.lastPushedSha } : {}),
     },
-    // A new sandbox starts a new conversation: a follow-up hears what the earlier runs did.
+    // A new conversation hears what the earlier runs did; an agent that continues its own (its
+    // sandbox host kept the session's HOME) remembers it, and gets `request` alone.
     prompt: `${req.prompt}${s.run > 1 ? earlierRunsPrompt(d.store.eventsOfTypes(EARLIER_RUN_TYPES), s.run) : ""}`,
+    ...(s.run > 1 ? { request: req.prompt } : {}),
     agent: req.options.agent ?? "claude-code",
     ...(req.options.model ? { model: req.options.model } : {}),
     ...(req.options.setup?.length ? { setup: req.options.setup } : {}),

@@ -2,11 +2,27 @@
  * The contract every coding agent runner meets (Claude Code today, Codex next): run one prompt in a
  * checkout, report what happens as wire events, and resolve, never reject, with how it ended.
  */
+import { z } from "zod";
 import type { EventInput } from "../../core/wire.js";
 import type { CommandWrapper } from "./agent-command.js";
 
+/**
+ * An agent's own id for a conversation (Claude Code's `session_id`, Codex's `thread_id`): a UUID in
+ * both. Checked before it goes into a path or an argument, since it comes from the agent's output
+ * and from a file a run left behind.
+ */
+export const ConversationId = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "not a UUID");
+export type ConversationId = z.infer<typeof ConversationId>;
+
 export type AgentOptions = {
   prompt: string;
+  /**
+   * Continue this earlier conversation of the agent (found in its HOME) with `prompt` as the next
+   * message, instead of starting a new one. Must be a {@link ConversationId}.
+   */
+  resume?: string;
   /** The checkout the agent works in. */
   cwd: string;
   /** The agent's whole environment; runners pass it as is, so no credential of the host leaks in. */
@@ -32,6 +48,11 @@ export type AgentResult = {
   error?: string;
   durationMs: number;
   exitCode: number | null;
+  /**
+   * The conversation the agent ran in, as its stream named it: set whenever it was seen, also when
+   * the run failed or was stopped (the conversation exists then, and a later run can continue it).
+   */
+  conversationId?: string;
 };
 
 export type Agent = (opts: AgentOptions, onEvent: (e: EventInput) => void) => Promise<AgentResult>;

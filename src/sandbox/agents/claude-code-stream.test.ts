@@ -2,7 +2,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Event, type EventInput } from "../../core/wire.js";
-import { MAX_TOOL_OUTPUT_CHARS, mapClaudeStreamLine, parseClaudeResult } from "./claude-code-stream.js";
+import {
+  MAX_TOOL_OUTPUT_CHARS,
+  mapClaudeStreamLine,
+  parseClaudeResult,
+  parseClaudeSessionId,
+} from "./claude-code-stream.js";
 
 const FIXTURES = join(import.meta.dirname, "../../../test/fixtures");
 const fixtureFiles = readdirSync(FIXTURES).filter((f) => /^claude-code-.*\.stream\.jsonl$/.test(f));
@@ -440,5 +445,30 @@ describe("Claude Code's tools as agent-neutral tool calls", () => {
         }),
       ).not.toThrow();
     }
+  });
+});
+
+describe("parseClaudeSessionId", () => {
+  it("reads one conversation id from the init and result lines of every fixture", () => {
+    for (const file of fixtureFiles) {
+      const ids = readFileSync(join(FIXTURES, file), "utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => JSON.parse(l) as unknown)
+        .flatMap((obj) => parseClaudeSessionId(obj) ?? []);
+      expect(ids.length, file).toBeGreaterThanOrEqual(1);
+      expect(new Set(ids).size, file).toBe(1);
+    }
+  });
+
+  it("reads no id from other lines, or one that is not a UUID", () => {
+    const id = "f9ae77f2-e361-439a-9557-209516ea5602";
+    expect(
+      parseClaudeSessionId({ type: "assistant", session_id: id, message: { content: [] } }),
+    ).toBeUndefined();
+    expect(parseClaudeSessionId({ type: "system", subtype: "api_retry", session_id: id })).toBeUndefined();
+    expect(parseClaudeSessionId({ type: "result", session_id: "../../x" })).toBeUndefined();
+    expect(parseClaudeSessionId({ type: "system", subtype: "init", session_id: "--help" })).toBeUndefined();
+    expect(parseClaudeSessionId({ type: "result", session_id: id })).toBe(id);
   });
 });

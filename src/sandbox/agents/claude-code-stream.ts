@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import type { EventInput, ToolCall } from "../../core/wire.js";
+import { ConversationId } from "./agent.js";
 
 /** Tool output kept per event; the rest is cut with a note. The transcript is for reading, not replay. */
 export const MAX_TOOL_OUTPUT_CHARS = 20_000;
@@ -106,6 +107,25 @@ export function mapClaudeStreamLine(obj: unknown, opts: { cwd: string }): EventI
     default:
       return [];
   }
+}
+
+const SessionLine = z.looseObject({
+  type: z.string(),
+  subtype: z.string().optional(),
+  session_id: z.string(),
+});
+
+/**
+ * The conversation a line names: the `session_id` of the `system/init` line that opens the stream
+ * and of the `result` line that ends it (2.1.330 writes it on every line; only these two are read,
+ * and `--resume <id>` keeps the id). Undefined for any other line, or an id that is not a UUID.
+ */
+export function parseClaudeSessionId(obj: unknown): string | undefined {
+  const line = SessionLine.safeParse(obj);
+  if (!line.success) return undefined;
+  const { type, subtype, session_id } = line.data;
+  if (!(type === "result" || (type === "system" && subtype === "init"))) return undefined;
+  return ConversationId.safeParse(session_id).success ? session_id : undefined;
 }
 
 /** Outcome of a run, from its `result` line; null when `obj` is not one. */

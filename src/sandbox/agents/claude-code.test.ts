@@ -258,3 +258,10 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+it("refuses a conversation id to resume that is not a UUID, before it starts anything", async () => {
+  const result = await runClaudeCode({ prompt: "Go on", cwd: tmpdir(), env: {}, resume: "--help" }, () => {
+    throw new Error("no event expected");
+  });
+  expect(result).toMatchObject({ success: false, error: "Not a conversation id to resume", exitCode: null });
+});

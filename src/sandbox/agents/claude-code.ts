@@ -6,8 +6,8 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { EventInput } from "../../core/wire.js";
-import type { AgentOptions, AgentResult } from "./agent.js";
-import { mapClaudeStreamLine, parseClaudeResult } from "./claude-code-stream.js";
+import { type AgentOptions, type AgentResult, ConversationId } from "./agent.js";
+import { mapClaudeStreamLine, parseClaudeResult, parseClaudeSessionId } from "./claude-code-stream.js";
 import { runAgentCli } from "./run-agent-cli.js";
 
 /** Absolute path of the CLI binary that ships in the pinned npm package (no download at run time). */
@@ -46,7 +46,10 @@ export function claudeCodeEnv(base: {
 
 /**
  * Runs `claude -p <prompt> --output-format stream-json --verbose --dangerously-skip-permissions` in
- * `opts.cwd` with exactly `opts.env`, calling `onEvent` for every mapped event in order. Resolves,
+ * `opts.cwd` with exactly `opts.env`, calling `onEvent` for every mapped event in order. With
+ * `opts.resume`, `--resume <id>` continues that conversation from `$HOME/.claude/projects/` (found
+ * whatever the cwd of the run that started it, measured on 2.1.330), and the result carries the
+ * stream's `session_id` as `conversationId`. Resolves,
  * never rejects: success only when the CLI wrote a `result` line without `is_error` and exited 0.
  * The CLI runs as PID 1 of a PID namespace of its own, so when it exits, is stopped (the signal) or
  * crashes, nothing it started outlives the run: by the time this resolves every process is gone.
@@ -63,6 +66,14 @@ export function runClaudeCode(opts: AgentOptions, onEvent: (e: EventInput) => vo
       exitCode: null,
     });
   }
+  if (opts.resume !== undefined && !ConversationId.safeParse(opts.resume).success) {
+    return Promise.resolve({
+      success: false,
+      error: "Not a conversation id to resume",
+      durationMs: 0,
+      exitCode: null,
+    });
+  }
   const args = [
     "-p",
     opts.prompt,
@@ -71,10 +82,12 @@ export function runClaudeCode(opts: AgentOptions, onEvent: (e: EventInput) => vo
     "--verbose",
     "--dangerously-skip-permissions",
   ];
+  if (opts.resume) args.push("--resume", opts.resume);
   if (opts.model) args.push("--model", opts.model);
   if (opts.maxCostUsd !== undefined) args.push("--max-budget-usd", String(opts.maxCostUsd));
 
   let result: ReturnType<typeof parseClaudeResult> = null;
+  let conversationId: string | undefined;
   return runAgentCli(
     opts,
     {
@@ -83,10 +96,12 @@ export function runClaudeCode(opts: AgentOptions, onEvent: (e: EventInput) => vo
       cwd: opts.cwd,
       mapLine: (obj) => {
         result = parseClaudeResult(obj) ?? result;
+        conversationId = parseClaudeSessionId(obj) ?? conversationId;
         return mapClaudeStreamLine(obj, { cwd: opts.cwd });
       },
       result: () => result,
       missingResult: "a result",
+      conversationId: () => conversationId,
     },
     onEvent,
     started,

@@ -23,7 +23,7 @@ import {
   type ResponsesServer,
   startResponsesServer,
 } from "../../demo/responses-server.js";
-import { agentPackagesDir } from "../isolation/agent-packages-dir.js";
+import { agentPackageDirs } from "../isolation/agent-package-dirs.js";
 import { bubblewrapCommand, proxyEnv } from "../isolation/bubblewrap.js";
 import { startNetworkProxy } from "../isolation/network-proxy.js";
 import type { AgentOptions, AgentResult } from "./agent.js";
@@ -163,7 +163,9 @@ describe("runCodex with the real CLI", () => {
   // bwrap is there: test/support/global-setup.ts installs it when missing.
   it("runs inside the bridge's bubblewrap sandbox, reaching its model API through the proxy", async () => {
     const { root, repo, env, server } = await setUp(
-      execCommandScript("cat README.md; curl -sS -m 5 https://example.com >/dev/null; echo curl=$?"),
+      // curl's complaint goes to stdout (2>&1 before >/dev/null): Codex reads stdout and stderr on
+      // separate pipes, so two streams would interleave in either order.
+      execCommandScript("cat README.md; curl -sS -m 5 https://example.com 2>&1 >/dev/null; echo curl=$?"),
     );
     const rules = [parseHostRule(ruleForUrl(server.url))];
     const socketPath = join(root, "proxy.sock");
@@ -180,7 +182,7 @@ describe("runCodex with the real CLI", () => {
       workspace: repo,
       home: env.HOME!,
       tmp: env.TMPDIR!,
-      readOnly: [agentPackagesDir()],
+      readOnly: agentPackageDirs(),
       network: { socketPath, forwards: loopbackEndpoints(rules) },
     };
     const events: EventInput[] = [];
@@ -379,3 +381,14 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+it("refuses to continue an earlier conversation, before it starts anything", async () => {
+  const result = await runCodex(
+    { prompt: "Go on", cwd: tmpdir(), env: {}, resume: "01a242b2-36f7-7a90-b119-db4092b1304d" },
+    () => {
+      throw new Error("no event expected");
+    },
+  );
+  expect(result).toMatchObject({ success: false, exitCode: null });
+  expect(result.error).toContain("does not continue");
+});

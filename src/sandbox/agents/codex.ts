@@ -140,6 +140,9 @@ export function runCodex(opts: AgentOptions, onEvent: (e: EventInput) => void): 
   const failed = (error: string): Promise<AgentResult> =>
     Promise.resolve({ success: false, error, durationMs: elapsed(), exitCode: null });
   if (opts.signal?.aborted) return failed("Stopped before Codex started");
+  // Not offered: a resumed thread's usage would count its earlier runs again (conversation-file.ts).
+  // Failing before any turn makes the bridge start a new conversation with the whole prompt.
+  if (opts.resume) return failed("Codex does not continue an earlier conversation here");
 
   const cwd = resolve(opts.cwd);
   let binary: string;

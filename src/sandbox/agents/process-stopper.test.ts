@@ -8,8 +8,9 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, expect, it } from "vitest";
 import { type ProcessWatch, watchProcesses } from "../../../test/support/agents/watch-processes.js";
+import { ensureBubblewrap } from "../../../test/support/ensure-bubblewrap.js";
 import { inPidNamespace } from "./pid-namespace.js";
-import { type ProcessStopper, processStopper } from "./process-stopper.js";
+import { groupEmptied, type ProcessStopper, processStopper } from "./process-stopper.js";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -107,3 +108,86 @@ it("resolves as soon as the process ends on SIGTERM, and a second stop joins the
   // After the exit nothing is signalled (the pid may be reused); stopping again is a no-op.
   await stopper.stop(10_000);
 });
+
+it("on the exit of a namespace's leader, what is left in its group is killed at once", async () => {
+  // bubblewrap's case without bubblewrap: the leader exits, a child of it lingers in the group.
+  const watch = watchProcesses(process.pid);
+  cleanups.push(() => watch.stop());
+  const child = spawn("sh", ["-c", "sleep 30 & read line"], {
+    detached: true,
+    stdio: ["pipe", "ignore", "ignore"],
+  });
+  const stopper = processStopper(child.pid!, true);
+  cleanups.push(() => signalGroup(child.pid!));
+  await until(() => watch.seen().some((p) => p.cmdline === "sleep 30"), "the child to start");
+  const exit = new Promise((resolve) => child.once("exit", resolve));
+  child.stdin!.end("go\n");
+  await exit;
+  expect(watch.alive().map((p) => p.cmdline)).toContain("sleep 30");
+
+  stopper.exited();
+  expect(await groupEmptied(child.pid!, 5_000)).toBe(true);
+  expect(watch.alive()).toEqual([]);
+});
+
+it("groupEmptied waits for the last live member of the group, and gives up at its bound", async () => {
+  const watch = watchProcesses(process.pid);
+  cleanups.push(() => watch.stop());
+  const child = spawn("sh", ["-c", "sleep 0.6 & read line"], {
+    detached: true,
+    stdio: ["pipe", "ignore", "ignore"],
+  });
+  cleanups.push(() => signalGroup(child.pid!));
+  await until(() => watch.seen().some((p) => p.cmdline === "sleep 0.6"), "the child to start");
+  const exit = new Promise((resolve) => child.once("exit", resolve));
+  child.stdin!.end("go\n");
+  await exit;
+  expect(await groupEmptied(child.pid!, 50)).toBe(false);
+  expect(await groupEmptied(child.pid!, 5_000)).toBe(true);
+  expect(watch.alive()).toEqual([]);
+});
+
+it("under bubblewrap, which exits before its namespace is empty, nothing of it is alive once the group is", async () => {
+  ensureBubblewrap();
+  const mark = marker();
+  const watch = watchProcesses(process.pid);
+  cleanups.push(() => watch.stop());
+  // The command exits while a process it started in a session of its own (as the agent's Bash
+  // steps do) goes on: bubblewrap's PID 1 is left to end it.
+  const inner = `setsid sh -c 'while :; do sleep 0.05; done' ${mark} >/dev/null 2>&1 & read line`;
+  const args = [
+    "--unshare-all",
+    "--die-with-parent",
+    "--ro-bind",
+    "/",
+    "/",
+    "--dev",
+    "/dev",
+    "--proc",
+    "/proc",
+    "--",
+  ];
+  const child = spawn("bwrap", [...args, "sh", "-c", inner], {
+    detached: true,
+    stdio: ["pipe", "ignore", "ignore"],
+  });
+  const stopper = processStopper(child.pid!, true);
+  cleanups.push(() => stopper.stop(0));
+  await until(() => watch.seen().some((p) => p.cmdline.endsWith(` ${mark}`)), "the leftover to start");
+  const exit = new Promise((resolve) => child.once("exit", resolve));
+  child.stdin!.end("go\n");
+  await exit;
+
+  stopper.exited();
+  expect(await groupEmptied(child.pid!, 5_000)).toBe(true);
+  // Checked at once, not polled: an empty group means bubblewrap's PID 1 has emptied the namespace.
+  expect(watch.alive()).toEqual([]);
+});
+
+function signalGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch {
+    // Gone already.
+  }
+}

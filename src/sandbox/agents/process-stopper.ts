@@ -6,6 +6,9 @@
  * In a PID namespace (see pid-namespace.ts) the spawned process is `unshare` and its one child is the
  * namespace's PID 1: killing that child makes the kernel kill the rest of the namespace, and
  * `unshare` exits only once all of it is gone, so its exit means nothing the command started is left.
+ * bubblewrap (the bridge's wrap) is a namespace too, but it exits as soon as its command does, while
+ * its PID 1 may still be emptying the namespace: so the exit also kills the group (bubblewrap's PID 1
+ * is in it), and {@link groupEmptied} tells when the last of it is gone.
  *
  * Without a namespace (the fallback where none can be made) the best left is the process tree from
  * /proc: commands that call `setsid` leave the group, so the tree is remembered when a stop begins
@@ -81,8 +84,10 @@ function namespaceSignals(pid: number): Signals {
       for (const init of inits) signalPid(init, "SIGKILL");
       if (inits.length === 0) signalGroup(pid, "SIGKILL");
     },
-    // Nothing can be left: `unshare` waited for the namespace to empty (or --kill-child empties it).
-    exited: () => {},
+    // `unshare` waited for the namespace to empty: nothing is left. bubblewrap did not wait: its
+    // PID 1, still in the group, may be ending the namespace's other processes (a Bash step the
+    // agent started in a session of its own, about to run git in the checkout). Now, not later.
+    exited: () => signalGroup(pid, "SIGKILL"),
   };
 }
 
@@ -106,6 +111,45 @@ function treeSignals(pid: number): Signals {
   };
 }
 
+/** How often {@link groupEmptied} looks. */
+const GROUP_POLL_MS = 20;
+
+/**
+ * Resolves true once no process of the group `pgid` is alive (a zombie is not: it runs nothing, and
+ * its parent may never reap it), false if one still is after `timeoutMs`. For a namespace's group
+ * after its leader exited: PID 1 leaves the group last, once the namespace is empty.
+ */
+export async function groupEmptied(pgid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (!groupAlive(pgid)) return true;
+    if (performance.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, GROUP_POLL_MS));
+  }
+}
+
+/** Whether a process that is not a zombie is in the group `pgid`, from /proc. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false; // ESRCH: no member at all, zombies included.
+  }
+  let names: string[];
+  try {
+    names = readdirSync("/proc");
+  } catch {
+    return true; // no /proc to tell a zombie from a process: the signal said someone is there.
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = readStatFields(Number(name));
+    // Fields after the command name: state (0), ppid (1), pgrp (2).
+    if (stat && Number(stat[2]) === pgid && stat[0] !== "Z" && stat[0] !== "X") return true;
+  }
+  return false;
+}
+
 /** True if `promise` settles within `ms`; the timer never outlives the answer. */
 function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -120,16 +164,21 @@ function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
 /** A process as found in /proc: the start time tells a process from a later one given the same pid. */
 type ProcessRef = { pid: number; startTime: string };
 
-/** Reads parent pid and start time from /proc/<pid>/stat; null if it is gone or unreadable. */
-function readStat(pid: number): { ppid: number; startTime: string } | null {
+/** The fields of /proc/<pid>/stat after the parenthesised command name (which may hold spaces). */
+function readStatFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the parenthesised command name (which may hold spaces): state ppid … starttime (22nd).
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { ppid: Number(fields[1]), startTime: fields[19] ?? "" };
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return null;
   }
+}
+
+/** Reads parent pid and start time from /proc/<pid>/stat; null if it is gone or unreadable. */
+function readStat(pid: number): { ppid: number; startTime: string } | null {
+  const fields = readStatFields(pid);
+  // state ppid … starttime (the 22nd field of the whole line).
+  return fields ? { ppid: Number(fields[1]), startTime: fields[19] ?? "" } : null;
 }
 
 /** Direct children of `pid`, from /proc (empty where there is none). */

@@ -9,12 +9,14 @@ import type { EventInput } from "../../core/wire.js";
 import type { AgentOptions, AgentResult } from "./agent.js";
 import { agentCommand, type Command } from "./agent-command.js";
 import { lineSplitter } from "./line-splitter.js";
-import { processStopper } from "./process-stopper.js";
+import { groupEmptied, processStopper } from "./process-stopper.js";
 
 /** Time between SIGTERM and SIGKILL when a run is stopped. */
 const KILL_GRACE_MS = 3_000;
 /** After the CLI exits, how long to wait for its output pipes to drain before giving up on them. */
 const DRAIN_GRACE_MS = 5_000;
+/** After the exit and its SIGKILL to the group, how long to wait for the namespace to be empty. */
+const EMPTY_WAIT_MS = 5_000;
 const STDERR_TAIL_CHARS = 4_096;
 /** A JSON line longer than this is dropped: no event is worth holding that much in memory. */
 const MAX_LINE_CHARS = 64 * 1024 * 1024;
@@ -36,6 +38,8 @@ export type AgentCli = {
   missingResult: string;
   /** Stderr lines that say nothing about a failure (dropped from error messages). */
   noise?: (line: string) => boolean;
+  /** The conversation id the stream reported so far (checked as agent.ts's ConversationId), if any. */
+  conversationId?: () => string | undefined;
 };
 
 /**
@@ -117,17 +121,20 @@ export function runAgentCli(
         .filter((line) => !cli.noise?.(line))
         .join("\n")
         .trim();
-      resolve(
-        outcome(cli, {
-          code,
-          signal,
-          result: cli.result(),
-          stderr,
-          stopReason,
-          spawnError,
-          durationMs: elapsed(),
-        }),
-      );
+      const ended = outcome(cli, {
+        code,
+        signal,
+        result: cli.result(),
+        stderr,
+        stopReason,
+        spawnError,
+        durationMs: elapsed(),
+      });
+      // The caller commits the checkout next: nothing the agent started may still be writing to
+      // it, or holding git's index lock (bubblewrap exits before its namespace is empty).
+      const pgid = child.pid;
+      if (!inNamespace || pgid === undefined) resolve(ended);
+      else void groupEmptied(pgid, EMPTY_WAIT_MS).then(() => resolve(ended));
     };
     child.on("error", (err) => {
       spawnError = err;
@@ -160,7 +167,9 @@ function outcome(
     durationMs: number;
   },
 ): AgentResult {
-  const base = { durationMs: o.durationMs, exitCode: o.code };
+  const conversationId = cli.conversationId?.();
+  // Whatever the ending: a conversation that was started exists, and a later run can continue it.
+  const base = { durationMs: o.durationMs, exitCode: o.code, ...(conversationId ? { conversationId } : {}) };
   const stderr = o.stderr ? `\n${o.stderr}` : "";
   if (o.spawnError)
     return { ...base, success: false, error: `Could not start ${cli.name}: ${o.spawnError.message}` };

@@ -34,7 +34,7 @@ export class GitError extends Error {
 const DEFAULT_TIMEOUT_MS = 120_000;
 const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 
-// The agent shares HOME with the bridge and can write the checkout's .git, so every bridge git
+// The agent can write its HOME (the run's, or the session's kept home) and the checkout's .git, so every bridge git
 // command ignores the global config and runs no hook, fsmonitor, signing program or attribute-driven
 // filter the agent may have left (the checkout's own config is also put back before the bridge's
 // git runs after the agent: seal-checkout.ts).

@@ -4,21 +4,26 @@
  *
  * The SandboxSpec arrives on stdin, never in argv or the environment: the agent runs as the same user
  * and could read /proc/<pid>/cmdline (anyone can) or /proc/<pid>/environ, and the spec carries the
- * sandbox token. The model endpoint comes from ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY (Codex:
+ * sandbox token. Where nothing can write to the bridge's stdin (a Cloudflare container, started by
+ * the Sandbox SDK), the spec is a file named by UNDERSTUDY_SPEC_FILE, deleted as soon as it is read. The model endpoint comes from ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY (Codex:
  * OPENAI_BASE_URL / OPENAI_API_KEY), which the agent
  * is given anyway; the work directory is UNDERSTUDY_WORK_DIR or the current directory, and
- * UNDERSTUDY_MIRROR_DIR, when set, is the host's cache of repository mirrors (mirror-cache.ts).
+ * UNDERSTUDY_MIRROR_DIR, when set, is the host's cache of repository mirrors (mirror-cache.ts), and
+ * UNDERSTUDY_SESSION_DIR, when set, the session's directory, whose home the agent keeps between runs
+ * (open-session-home.ts). The bridge's own HOME stays the sandbox's.
  *
  * Exit codes: 0 every event reached the control plane (whatever the agent did), 1 it did not,
  * 2 the spec was unreadable.
  */
+import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { SandboxSpec } from "../../core/wire.js";
 import { claudeCodeEnv, runClaudeCode } from "../agents/claude-code.js";
 import { codexEnv, runCodex } from "../agents/codex.js";
-import { agentPackagesDir } from "../isolation/agent-packages-dir.js";
+import { agentPackageDirs } from "../isolation/agent-package-dirs.js";
 import { bubblewrapWorks } from "../isolation/bubblewrap.js";
 import { stderrLog } from "./log.js";
+import { recoverRun, spoolPathIn } from "./recover-run.js";
 import { runBridge } from "./run-bridge.js";
 
 // The spec is a few KB; the bound stops a confused caller from filling memory.
@@ -48,20 +53,36 @@ const positive = (value: string | undefined, fallback: number) => {
   return Number.isInteger(n) && n > 0 ? n : fallback;
 };
 
+/** The spec file's content, the file gone before anything else runs. */
+async function readSpecFile(path: string): Promise<string> {
+  try {
+    if ((await stat(path)).size > MAX_SPEC_BYTES)
+      throw new Error(`the spec file is larger than ${MAX_SPEC_BYTES} bytes`);
+    return await readFile(path, "utf8");
+  } finally {
+    await rm(path, { force: true });
+  }
+}
+
 async function main(): Promise<number> {
   const log = stderrLog();
   let spec: SandboxSpec;
+  const specFile = process.env.UNDERSTUDY_SPEC_FILE;
+  const [from, on] = specFile
+    ? [`the spec file ${specFile}`, `in the spec file ${specFile}`]
+    : ["stdin", "on stdin"];
   try {
-    const parsed = SandboxSpec.safeParse(JSON.parse(await readStdin()));
+    const text = specFile ? await readSpecFile(specFile) : await readStdin();
+    const parsed = SandboxSpec.safeParse(JSON.parse(text));
     if (!parsed.success) {
       log.error(
-        `invalid spec on stdin: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+        `invalid spec ${on}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
       );
       return 2;
     }
     spec = parsed.data;
   } catch (err) {
-    log.error(`could not read the spec from stdin: ${err instanceof Error ? err.message : String(err)}`);
+    log.error(`could not read the spec from ${from}: ${err instanceof Error ? err.message : String(err)}`);
     return 2;
   }
 
@@ -88,14 +109,33 @@ async function main(): Promise<number> {
   log.info(
     `session ${spec.sessionId} run ${spec.run}: ${spec.repo.owner}/${spec.repo.name} → ${spec.repo.branch}`,
   );
+  const workDir = process.env.UNDERSTUDY_WORK_DIR ?? process.cwd();
+  // The sandbox host makes these before it starts a bridge; in a container nothing else does.
+  for (const dir of [join(workDir, "home"), join(workDir, "tmp")])
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  // The host starts a bridge again, once, when the run's first bridge died: it resends what was
+  // spooled, saves the agent's work and ends the run (recover-run.ts).
+  const firstExit = process.env.UNDERSTUDY_RECOVER;
+  if (firstExit) {
+    const recovered = await recoverRun(spec, {
+      workDir,
+      spoolPath: spoolPathIn(workDir),
+      firstExit,
+      log,
+      signal: shutdown.signal,
+    });
+    log.info(`recovery finished: pushed=${recovered.pushed} exit=${recovered.exitCode}`);
+    return recovered.exitCode;
+  }
   const result = await runBridge(spec, {
     agent: codex ? runCodex : runClaudeCode,
     agentEnv: codex ? codexEnv : claudeCodeEnv,
     ...(codex ? { defaultModelUrl: OPENAI_API_URL } : {}),
-    workDir: process.env.UNDERSTUDY_WORK_DIR ?? process.cwd(),
+    workDir,
+    ...(process.env.UNDERSTUDY_SESSION_DIR ? { sessionDir: process.env.UNDERSTUDY_SESSION_DIR } : {}),
     modelEnv,
     isolation,
-    agentReadOnly: [agentPackagesDir()],
+    agentReadOnly: agentPackageDirs(),
     limits: {
       memoryBytes: positive(process.env.UNDERSTUDY_MEMORY_MB, DEFAULT_MEMORY_MB) * 2 ** 20,
       processes: positive(process.env.UNDERSTUDY_MAX_PROCESSES, DEFAULT_MAX_PROCESSES),
@@ -105,7 +145,7 @@ async function main(): Promise<number> {
     // Beside repo/, home/ and tmp/: outside what bubblewrap shows the agent.
     stream: {
       spool: {
-        path: join(process.env.UNDERSTUDY_WORK_DIR ?? process.cwd(), "events.spool"),
+        path: spoolPathIn(workDir),
         sessionId: spec.sessionId,
         run: spec.run,
       },

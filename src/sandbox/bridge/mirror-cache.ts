@@ -7,9 +7,12 @@
  * A run, holding the lock `<root>/<hash>.lock` (flock, see file-lock.ts):
  *   1. creates the mirror if it is missing (`init` + `fetch`) or brings it up to date
  *      (`fetch --prune`); either way over the network, with the run's token;
- *   2. clones it with `--shared --no-checkout`: refs only, objects borrowed through
- *      objects/info/alternates, no copy.
- * Then, without the lock, it points `origin` back at the real remote and writes the files.
+ *   2. claims a spare checkout that an earlier run made ahead (take-spare.ts, prepare-spare.ts) and
+ *      updates its refs from the mirror, or else clones the mirror with `--shared --no-checkout`:
+ *      refs only, objects borrowed through objects/info/alternates, no copy.
+ * Then, without the lock, it points `origin` back at the real remote and writes the files: all of
+ * them after a clone, only those that changed since the spare was made after a claim. The names
+ * under the root are listed in mirror-layout.ts; prune-mirror-cache.ts removes idle repositories.
  *
  * Readers never see a half-written mirror: a new or rebuilt one is fetched into `<hash>.tmp-*` and
  * renamed into place, and the clone that reads the mirror's refs runs under the same lock as every
@@ -23,13 +26,20 @@
  * rebuild swaps the directory in place, so checkouts made from the old one keep finding every
  * object a branch still reaches; only a broken mirror is ever rebuilt.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
-import { isAbsolute, join, resolve } from "node:path";
+import { mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
+import { join } from "node:path";
+import { alternateObjectDirs } from "./alternate-object-dirs.js";
+import { cloneMirrorRefs } from "./clone-mirror-refs.js";
 import { type FileLockOptions, withFileLock } from "./file-lock.js";
 import { git, gitMaybe } from "./git.js";
 import type { BridgeLog } from "./log.js";
+import { mirrorLayout } from "./mirror-layout.js";
+import { takeSpare } from "./take-spare.js";
+
+export { alternateObjectDirs } from "./alternate-object-dirs.js";
+export { mirrorKey, mirrorPath } from "./mirror-layout.js";
 
 export type MirrorCloneOptions = {
   /** The cache root (UNDERSTUDY_MIRROR_DIR): one mirror and one lock file per repository. */
@@ -46,6 +56,8 @@ export type MirrorCloneOptions = {
   lockWaitMs?: number;
   /** Bound on each network fetch into the mirror. */
   fetchTimeoutMs?: number;
+  /** Whether to claim a spare checkout when there is one (default true). */
+  useSpare?: boolean;
 };
 
 const LOCK_WAIT_MS = 10 * 60_000;
@@ -53,25 +65,11 @@ const FETCH_TIMEOUT_MS = 10 * 60_000;
 // Reads every object: minutes on a very large repository, and only ever run after a failure.
 const FSCK_TIMEOUT_MS = 5 * 60_000;
 const HEADS = "+refs/heads/*:refs/heads/*";
-
-/** The clone URL without user or password: the key of its mirror, so a token never shapes a path. */
-export function mirrorKey(cloneUrl: string): string {
-  let url = cloneUrl;
-  try {
-    const parsed = new URL(cloneUrl);
-    parsed.username = "";
-    parsed.password = "";
-    url = parsed.toString();
-  } catch {
-    // Not a URL (a path, or scp-like user@host:path): keyed as written.
-  }
-  return createHash("sha256").update(url).digest("hex");
-}
-
-/** `<root>/<key>.git`: where the mirror of `cloneUrl` lives. */
-export function mirrorPath(root: string, cloneUrl: string): string {
-  return join(root, `${mirrorKey(cloneUrl)}.git`);
-}
+/**
+ * When a spare still being made (`<key>.prep-*`, written outside the lock) is surely abandoned: its
+ * bridge was killed. Far above the time to write a large repository's files.
+ */
+export const STALE_PREP_MS = 60 * 60_000;
 
 /**
  * Clones `cloneUrl` at `branch` into `repoDir` by way of its mirror under `root`. Resolves with the
@@ -80,19 +78,25 @@ export function mirrorPath(root: string, cloneUrl: string): string {
  * when `signal` aborted.
  */
 export async function cloneThroughMirror(opts: MirrorCloneOptions): Promise<string[] | null> {
-  const key = mirrorKey(opts.cloneUrl);
-  const mirror = join(opts.root, `${key}.git`);
-  const lockFile = join(opts.root, `${key}.lock`);
+  const layout = mirrorLayout(opts.root, opts.cloneUrl);
+  const { key, mirror, lockFile } = layout;
   const lock: FileLockOptions = { waitMs: opts.lockWaitMs ?? LOCK_WAIT_MS, signal: opts.signal };
   const note = (what: string, err: unknown) =>
     opts.log.warn(`mirror of ${opts.cloneUrl}: ${what}: ${err instanceof Error ? err.message : String(err)}`);
+  const inRepo = { cwd: opts.repoDir, signal: opts.signal };
 
   for (const rebuild of [false, true]) {
     // Set from inside the lock's callback, so kept in an object the compiler won't narrow.
-    const state = { suspect: false };
+    const state: { suspect: boolean; finishSpare: (() => Promise<boolean>) | null } = {
+      suspect: false,
+      finishSpare: null,
+    };
     try {
       await mkdir(opts.root, { recursive: true });
       await withFileLock(lockFile, lock, async () => {
+        // The repository's last use, for prune-mirror-cache.ts.
+        const now = new Date();
+        await utimes(lockFile, now, now);
         await removeLeftovers(opts.root, key);
         if (rebuild || !existsSync(mirror)) await build(mirror, opts);
         else
@@ -111,11 +115,22 @@ export async function cloneThroughMirror(opts: MirrorCloneOptions): Promise<stri
         ];
         if ((await gitMaybe(has)) === null) throw new Error(`the remote has no branch ${opts.branch}`);
         state.suspect = true;
-        await cloneMirror(mirror, opts);
+        // The try after a rebuild takes the plain path, the one to trust after a failure.
+        if (!rebuild && opts.useSpare !== false) state.finishSpare = await takeSpare({ ...opts, layout });
+        if (!state.finishSpare) await cloneMirrorRefs(mirror, opts.branch, opts.repoDir, opts.signal);
       });
-      await git(["remote", "set-url", "origin", opts.cloneUrl], { cwd: opts.repoDir });
-      // Writes the files, reading every blob of the branch's tree out of the mirror.
-      await git(["reset", "--quiet", "--hard"], { cwd: opts.repoDir, signal: opts.signal });
+      const spare = state.finishSpare;
+      const claimed = spare !== null && (await spare());
+      // A spare that failed now is gone (take-spare.ts): clone after all, the mirror is up to date.
+      if (spare && !claimed)
+        await withFileLock(lockFile, lock, () =>
+          cloneMirrorRefs(mirror, opts.branch, opts.repoDir, opts.signal),
+        );
+      if (!claimed) {
+        await git(["remote", "set-url", "origin", opts.cloneUrl], inRepo);
+        // Writes the files, reading every blob of the branch's tree out of the mirror.
+        await git(["reset", "--quiet", "--hard"], inRepo);
+      }
       return await alternateObjectDirs(join(opts.repoDir, ".git", "objects"));
     } catch (err) {
       if (opts.signal?.aborted) throw err;
@@ -163,33 +178,14 @@ function fetchHeads(gitDir: string, opts: MirrorCloneOptions, extra: string[] = 
       "--quiet",
       "--no-tags",
       "--no-write-fetch-head",
+      // The mirror never collects garbage (build); this also saves spawning `maintenance --auto`.
+      "--no-auto-gc",
       ...extra,
       "--",
       opts.cloneUrl,
       HEADS,
     ],
     { token: opts.token, timeoutMs: opts.fetchTimeoutMs ?? FETCH_TIMEOUT_MS, signal: opts.signal },
-  );
-}
-
-/** Refs only, under the lock: the objects stay in the mirror and the files are written later. */
-async function cloneMirror(mirror: string, opts: MirrorCloneOptions): Promise<void> {
-  // The clone's origin/HEAD follows the mirror's HEAD, which a fetch does not set.
-  await git(["--git-dir", mirror, "symbolic-ref", "HEAD", `refs/heads/${opts.branch}`]);
-  await git(
-    [
-      "clone",
-      "--quiet",
-      "--shared",
-      "--no-checkout",
-      "--no-tags",
-      "--branch",
-      opts.branch,
-      "--",
-      mirror,
-      opts.repoDir,
-    ],
-    { signal: opts.signal },
   );
 }
 
@@ -207,37 +203,26 @@ async function healthy(mirror: string, lockFile: string, lock: FileLockOptions):
   }
 }
 
-/** What a bridge killed half-way left: only ever written under the lock, so garbage now. */
+/**
+ * What a bridge killed half-way left. Mirrors being built or swapped are only ever written under
+ * the lock, so garbage now; a spare being made is written outside it, so only once clearly stale.
+ * Ready spares stay: they are whole, and the next run claims them.
+ */
 async function removeLeftovers(root: string, key: string): Promise<void> {
   const names = await readdir(root);
+  const stale = async (path: string) => {
+    const made = await stat(path).catch(() => null);
+    return made !== null && Date.now() - made.mtimeMs > STALE_PREP_MS;
+  };
   await Promise.all(
-    names
-      .filter((n) => n.startsWith(`${key}.tmp-`) || n.startsWith(`${key}.old-`))
-      .map((n) => rm(join(root, n), { recursive: true, force: true })),
+    names.map(async (n) => {
+      const path = join(root, n);
+      if (
+        n.startsWith(`${key}.tmp-`) ||
+        n.startsWith(`${key}.old-`) ||
+        (n.startsWith(`${key}.prep-`) && (await stale(path)))
+      )
+        await rm(path, { recursive: true, force: true });
+    }),
   );
-}
-
-/**
- * The object directories outside `objectsDir` that a repository borrows from, following
- * objects/info/alternates the way git does (nested, relative to the directory that names them).
- * A sandbox that shows the agent only bound paths must bind these too, read-only.
- */
-export async function alternateObjectDirs(objectsDir: string, depth = 0): Promise<string[]> {
-  // git itself stops at 5 levels of nesting.
-  if (depth >= 5) return [];
-  let text: string;
-  try {
-    text = await readFile(join(objectsDir, "info", "alternates"), "utf8");
-  } catch {
-    return [];
-  }
-  const dirs: string[] = [];
-  for (const line of text.split("\n")) {
-    const entry = line.trim();
-    if (entry === "" || entry.startsWith("#")) continue;
-    const dir = isAbsolute(entry) ? entry : resolve(objectsDir, entry);
-    for (const d of [dir, ...(await alternateObjectDirs(dir, depth + 1))])
-      if (!dirs.includes(d)) dirs.push(d);
-  }
-  return dirs;
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -153,6 +154,22 @@ it("still commits and pushes what a crashing agent wrote, and reports the run as
   expect(s.remote.git(["log", "-1", "--format=%B", `refs/heads/${spec.repo.branch}`])).toContain(
     "The run did not finish",
   );
+});
+
+it("commits and pushes past the lock files a git killed with the agent left behind", async () => {
+  const s = await setup();
+  const spec = specFor(s);
+  const agent: Agent = async (opts) => {
+    writeFileSync(join(opts.cwd, "half.txt"), "half done\n");
+    // The agent's `git status` died with it while it held the index's lock.
+    writeFileSync(join(opts.cwd, ".git", "index.lock"), "");
+    return { success: false, error: "Claude Code was killed by SIGKILL", durationMs: 1, exitCode: null };
+  };
+  const result = await runBridge(spec, deps(s.root, agent));
+
+  expect(result.pushed).toBe(true);
+  expect(s.cp.events().some((e) => e.type === "push_error")).toBe(false);
+  expect(s.remote.git(["show", `refs/heads/${spec.repo.branch}:half.txt`])).toBe("half done");
 });
 
 it("reports pushed:false when the agent changed nothing", async () => {
@@ -371,6 +388,48 @@ it("runs the repository's setup commands in the checkout before the agent, each 
   const ref = `refs/heads/${spec.repo.branch}`;
   expect(s.remote.git(["show", `${ref}:hello.txt`])).toBe("hello");
   expect(() => s.remote.git(["show", `${ref}:setup.txt`])).toThrow();
+});
+
+it("keeps what setup changed in tracked files out of the commit, unless the agent changed the file further", async () => {
+  const s = await setup();
+  // The fixture has README.md only: setup rewrites it (as an install rewrites a lockfile), adds a
+  // second tracked file's worth of change through git, and deletes nothing the agent needs.
+  const seed = join(s.root, "seed");
+  writeFileSync(join(seed, "package-lock.json"), "{}\n");
+  execFileSync("git", ["-C", seed, "add", "package-lock.json"]);
+  execFileSync("git", ["-C", seed, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "lock"]);
+  execFileSync("git", ["-C", seed, "push", "-q", s.remote.dir, "main:refs/heads/main"]);
+  const spec = specFor(s, {
+    setup: ['echo "# Fixture, set up" > README.md', "echo '{\"lockfileVersion\": 3}' > package-lock.json"],
+  });
+  const agent: Agent = async (opts) => {
+    writeFileSync(join(opts.cwd, "hello.txt"), "hello\n");
+    // The agent's own change to a file setup also changed: its work, committed whole.
+    writeFileSync(join(opts.cwd, "package-lock.json"), '{"lockfileVersion": 3, "agent": true}\n');
+    return { success: true, summary: "Add hello.txt", durationMs: 5, exitCode: 0 };
+  };
+  const result = await runBridge(spec, deps(s.root, agent));
+
+  expect(result).toMatchObject({ exitCode: 0, success: true, pushed: true });
+  const ref = `refs/heads/${spec.repo.branch}`;
+  expect(s.remote.git(["show", `${ref}:hello.txt`])).toBe("hello");
+  expect(s.remote.git(["show", `${ref}:README.md`])).toBe("# Fixture");
+  expect(s.remote.git(["show", `${ref}:package-lock.json`])).toContain('"agent": true');
+  const leftOut = s.cp.events().filter((e) => e.type === "files_left_out");
+  expect(leftOut.map((e) => e.data)).toEqual([
+    { paths: ["README.md"], reason: "changed by the setup commands, not by the agent", kind: "setup" },
+  ]);
+});
+
+it("pushes nothing when setup changed tracked files and the agent changed nothing", async () => {
+  const s = await setup();
+  const spec = specFor(s, { setup: ['echo "# Fixture, set up" > README.md'] });
+  const result = await runBridge(
+    spec,
+    deps(s.root, async () => ({ success: true, summary: "Nothing to do", durationMs: 1, exitCode: 0 })),
+  );
+  expect(result).toMatchObject({ exitCode: 0, success: true, pushed: false });
+  expect(() => s.remote.git(["rev-parse", "--verify", `refs/heads/${spec.repo.branch}`])).toThrow();
 });
 
 it("ends the run at a failing setup command with its output, never starts the agent, and pushes nothing", async () => {

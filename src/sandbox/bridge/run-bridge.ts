@@ -17,16 +17,17 @@ import { claudeCodeEnv } from "../agents/claude-code.js";
 import { bubblewrapCommand, bubblewrapWorks, proxyEnv } from "../isolation/bubblewrap.js";
 import { type NetworkProxy, startNetworkProxy } from "../isolation/network-proxy.js";
 import { createRunCgroup, type RunLimits } from "../isolation/run-cgroup.js";
-import { commitLeftovers, commitMessage } from "./commit-leftovers.js";
+import { commitAndPush } from "./commit-and-push.js";
 import { createEventStream, type EventStreamOptions, sandboxSocketUrl } from "./event-stream.js";
 import { fetchGitToken } from "./fetch-git-token.js";
 import { git } from "./git.js";
-import { leaveOutWorkflows } from "./leave-out-workflows.js";
 import { type BridgeLog, silentLog } from "./log.js";
+import { openSessionHome, type SessionHome } from "./open-session-home.js";
 import { type Checkout, prepareCheckout } from "./prepare-checkout.js";
-import { pushBranch } from "./push-branch.js";
+import { markRunEnded, type RunPhase, recordOf, writeRunRecord } from "./run-record.js";
 import { runSetupCommands } from "./run-setup-commands.js";
 import { appendNoFollow, sealCheckout, snapshotGitConfig } from "./seal-checkout.js";
+import { recordSetupChanges, type SetupChange } from "./setup-changes.js";
 
 export type ModelEnv = { baseUrl?: string; apiKey?: string };
 
@@ -53,8 +54,19 @@ export type BridgeDeps = {
   defaultModelUrl?: string;
   /** Memory and process-count limits of the agent's sandbox (a cgroup, where the host allows one). */
   limits?: RunLimits;
-  /** The sandbox's directory: the checkout goes to `repo/`, the agent gets `home/` and `tmp/`. */
+  /**
+   * The sandbox's directory: the checkout goes to `repo/`, the agent gets `tmp/`, and `home/` unless
+   * the session's home is had (`sessionDir`).
+   */
   workDir: string;
+  /**
+   * The session's directory on this host (UNDERSTUDY_SESSION_DIR, see open-session-home.ts): its
+   * `home/` is the agent's HOME in every run of the session that can lock it, so a follow-up
+   * continues the agent's own conversation. Unset: the sandbox's `home/`, a new conversation a run.
+   */
+  sessionDir?: string;
+  /** How long to wait for another run of the session to let go of the session's home (default 5 s). */
+  sessionLockWaitMs?: number;
   modelEnv: ModelEnv;
   log?: BridgeLog;
   /** Aborting it ends the run like a `stop` message (the bridge's SIGTERM handler uses it). */
@@ -136,6 +148,13 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
   let pushOk = false;
   let endedEarly: string | null = null;
   let closeSandbox: () => Promise<void> | undefined = () => undefined;
+  // The next run's spare checkout, made while the agent works (prepare-spare.ts).
+  let spare: Promise<void> | undefined;
+  // Tracked files the setup commands changed, kept out of the agent's commit (setup-changes.ts).
+  let setupChanges: SetupChange[] = [];
+  let session: SessionHome | null = null;
+  // For a bridge started again after this one dies (recover-run.ts): the checkout and the phase.
+  let recordRun: (phase: RunPhase) => void = () => undefined;
 
   try {
     emit({ type: "sandbox_status", data: { status: "starting" } });
@@ -150,7 +169,28 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
           sandboxToken: spec.token,
         });
         checkout = await prepareCheckout(spec, join(deps.workDir, "repo"), token, abort.signal);
+        spare = checkout.spare;
         gitConfig = await snapshotGitConfig(checkout.repoDir);
+        const made = { checkout, gitConfig };
+        recordRun = (phase) => {
+          try {
+            writeRunRecord(
+              deps.workDir,
+              recordOf(
+                spec.sessionId,
+                spec.run,
+                phase,
+                made.checkout,
+                made.gitConfig,
+                state.endReason,
+                setupChanges,
+              ),
+            );
+          } catch (err) {
+            log.warn(`could not write the run record: ${message(err)}`);
+          }
+        };
+        recordRun("setup");
         const { branch, base, headSha, created } = checkout;
         emit({ type: "git_sync", data: { branch, base, headSha, created } });
         log.info(`checked out ${branch} at ${headSha.slice(0, 12)} (${created ? "new" : "existing"} branch)`);
@@ -160,10 +200,24 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
       }
     }
 
+    // The agent's HOME, here so setup commands see the one the agent will.
+    if (checkout && !abort.signal.aborted) {
+      session = await openSessionHome({
+        ...(deps.sessionDir ? { sessionDir: deps.sessionDir } : {}),
+        runHome: join(deps.workDir, "home"),
+        agent: spec.agent,
+        run: spec.run,
+        lockWaitMs: deps.sessionLockWaitMs ?? SESSION_LOCK_WAIT_MS,
+        log,
+        signal: abort.signal,
+      });
+    }
+    const home = session?.home ?? join(deps.workDir, "home");
+
     let sandbox: AgentSandbox | null = null;
     if (checkout && !abort.signal.aborted) {
       try {
-        sandbox = await openSandbox(spec, deps, checkout, emit);
+        sandbox = await openSandbox(spec, deps, checkout, home, emit);
         closeSandbox = () => sandbox?.close();
       } catch (err) {
         fail("Could not set up the sandbox", err);
@@ -176,7 +230,7 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
         commands: spec.setup,
         cwd: checkout.repoDir,
         // The agent's environment without the model key: an install script has no use for it.
-        env: withoutModelKeys({ ...agentEnv(deps), ...sandbox.env }),
+        env: withoutModelKeys({ ...agentEnv(deps, home), ...sandbox.env }),
         ...(sandbox.wrap ? { wrap: sandbox.wrap } : {}),
         signal: abort.signal,
         emit,
@@ -192,13 +246,56 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
         await ignoreSetupOutput(checkout.repoDir).catch((err) =>
           (deps.log ?? silentLog).warn(`could not keep the setup's files out of the commit: ${message(err)}`),
         );
+        // Sealed first: setup ran in the sandbox and could have written .git before the bridge's git reads.
+        const sealed = gitConfig;
+        await (sealed
+          ? sealCheckout(checkout.repoDir, sealed, checkout.objectDirs ?? []).then(async () => {
+              setupChanges = await recordSetupChanges(checkout!.repoDir);
+            })
+          : Promise.resolve()
+        ).catch((err) =>
+          (deps.log ?? silentLog).warn(
+            `could not record what setup changed in tracked files: ${message(err)}`,
+          ),
+        );
       }
     }
 
     if (checkout && sandbox && !setupFailed && !abort.signal.aborted) {
+      recordRun("agent");
       emit({ type: "sandbox_status", data: { status: "running_agent" } });
-      emit({ type: "user_message", data: { text: spec.prompt } });
-      agentResult = await runAgent(spec, deps, checkout.repoDir, sandbox, abort.signal, emit, end);
+      const resume = session?.resume ?? null;
+      const fresh = { prompt: spec.prompt };
+      // A continued conversation already holds the earlier runs: it gets the new request alone.
+      const first = resume ? { prompt: spec.request ?? spec.prompt, resume: resume.conversationId } : fresh;
+      emit({
+        type: "user_message",
+        data: { text: first.prompt, ...(resume ? { continuesRun: resume.run } : {}) },
+      });
+      const run = (attempt: typeof first, holdBack: boolean) =>
+        runAgent(
+          spec,
+          deps,
+          attempt,
+          { repoDir: checkout.repoDir, home, holdBack },
+          sandbox,
+          abort.signal,
+          emit,
+          end,
+        );
+      let attempt = await run(first, resume !== null);
+      // A conversation that cannot be continued (the CLI found none, or choked on it) fails before
+      // the model's first turn: what it printed is dropped, and the run starts over, once, fresh.
+      if (resume && !attempt.result.success && attempt.turns === 0 && !abort.signal.aborted) {
+        log.warn(
+          `could not continue the agent's conversation of run ${resume.run} (${attempt.result.error ?? "it failed"}): starting a new one`,
+        );
+        emit({ type: "user_message", data: { text: fresh.prompt } });
+        attempt = await run(fresh, false);
+      } else attempt.flush();
+      agentResult = attempt.result;
+      // Also after a failure or a stop: the conversation exists, and the next run can continue it.
+      if (session?.shared && agentResult.conversationId) session.save(agentResult.conversationId);
       const killedBy = sandbox.killedBy();
       if (killedBy && !agentResult.success)
         agentResult = {
@@ -216,8 +313,19 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
 
     // A failed setup leaves only its own leftovers (a half-done install): not work to save.
     if (checkout && !setupFailed) {
+      recordRun("finishing");
       emit({ type: "sandbox_status", data: { status: "committing" } });
-      const pushResult = await commitAndPush(spec, deps, checkout, gitConfig, agentResult, state, emit);
+      const pushResult = await commitAndPush({
+        spec,
+        workDir: deps.workDir,
+        setupChanges,
+        checkout,
+        gitConfig,
+        agentResult,
+        endReason: state.endReason,
+        controlUnreachable: state.streamError !== null,
+        emit,
+      });
       pushed = pushResult.pushed;
       pushOk = pushResult.ok;
       if (pushResult.error) errors.push(pushResult.error);
@@ -229,6 +337,7 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
     clearInterval(heartbeat);
     deps.signal?.removeEventListener("abort", onOuterAbort);
     await closeSandbox();
+    await session?.release();
   }
 
   const success = agentResult?.success === true && pushOk && endedEarly === null;
@@ -237,12 +346,30 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
     type: "execution_complete",
     data: { success, error, summary: agentResult?.summary, durationMs: Date.now() - started },
   });
+  recordRun("done");
+  try {
+    markRunEnded(deps.workDir, spec.sessionId, spec.run);
+  } catch (err) {
+    log.warn(`could not mark the run as ended: ${message(err)}`);
+  }
   const drained = await stream.drain(deps.drainTimeoutMs ?? 30_000);
   stream.close();
   if (!drained)
     log.error(`not every event reached the control plane (last acknowledged seq ${stream.lastAckedSeq})`);
+  // After the run's end is delivered, so it never delays the final comment; bounded, since the
+  // bridge's exit ends the preparation (its git runs in the bridge's PID namespace) and a cut-short
+  // one leaves only a directory the mirror cache removes later.
+  // A sandbox being shut down (SIGTERM) does not wait: its grace is for the work, not the cache.
+  if (spare && !deps.signal?.aborted) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([spare, new Promise<void>((resolve) => (timer = setTimeout(resolve, SPARE_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
   return { exitCode: drained && !state.streamError ? 0 : 1, success, pushed, error };
 }
+
+/** How long a finished run waits for the next run's spare checkout to be ready. */
+const SPARE_WAIT_MS = 60_000;
 
 /** What the agent runs in: the wrapper that isolates its command, and the environment it adds. */
 type AgentSandbox = {
@@ -265,6 +392,7 @@ async function openSandbox(
   spec: SandboxSpec,
   deps: BridgeDeps,
   checkout: Checkout,
+  home: string,
   emit: (e: EventInput) => void,
 ): Promise<AgentSandbox> {
   if (deps.isolation === "bubblewrap" && !bubblewrapWorks())
@@ -321,7 +449,7 @@ async function openSandbox(
   });
   const layout = {
     workspace: checkout.repoDir,
-    home: join(deps.workDir, "home"),
+    home,
     tmp: join(deps.workDir, "tmp"),
     readOnly: [...(deps.agentReadOnly ?? []), ...(checkout.objectDirs ?? [])],
     network: { socketPath, forwards: loopbackEndpoints(rules) },
@@ -340,6 +468,9 @@ async function openSandbox(
     },
   };
 }
+
+/** A retry's bridge waits this long for the one before it to finish with the session's home. */
+const SESSION_LOCK_WAIT_MS = 5_000;
 
 /** A run that probes hundreds of hosts reports the first ones; the rest would only flood the log. */
 const MAX_BLOCKED_REPORTED = 50;
@@ -369,25 +500,38 @@ function withoutModelKeys(env: Record<string, string>): Record<string, string> {
 }
 
 /** The agent's whole environment (setup commands get the same): nothing of the bridge's own. */
-function agentEnv(deps: BridgeDeps): Record<string, string> {
+function agentEnv(deps: BridgeDeps, home: string): Record<string, string> {
   return (deps.agentEnv ?? claudeCodeEnv)({
-    home: join(deps.workDir, "home"),
+    home,
     tmpdir: join(deps.workDir, "tmp"),
     path: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     model: deps.modelEnv,
   });
 }
 
-/** Runs the agent with a clean environment; resolves even if it throws or ignores its abort signal. */
+/** How one start of the agent went: its result, the model turns it took, and what it held back. */
+type AgentAttempt = {
+  result: AgentResult;
+  turns: number;
+  /** Emits the events held back before the first turn (a run that is not started over). */
+  flush(): void;
+};
+
+/**
+ * Runs the agent with a clean environment; resolves even if it throws or ignores its abort signal.
+ * With `holdBack`, the events before the model's first turn are held (see {@link AgentAttempt}), so
+ * that an attempt the bridge starts over leaves nothing in the transcript or the budget.
+ */
 async function runAgent(
   spec: SandboxSpec,
   deps: BridgeDeps,
-  repoDir: string,
+  attempt: { prompt: string; resume?: string },
+  where: { repoDir: string; home: string; holdBack: boolean },
   sandbox: AgentSandbox,
   signal: AbortSignal,
   emit: (e: EventInput) => void,
   overBudget: (reason: string) => void,
-): Promise<AgentResult> {
+): Promise<AgentAttempt> {
   const started = Date.now();
   // The budget: the turn after the last allowed one, or a reported cost past the cap, stops the run.
   const turns = newTurnCounter();
@@ -402,14 +546,31 @@ async function runAgent(
     else if (cost > budget.maxCostUsd)
       overBudget(`Cost budget of $${budget.maxCostUsd.toFixed(2)} reached ($${cost.toFixed(2)} used)`);
   };
-  const env = { ...agentEnv(deps), ...sandbox.env };
+  const env = { ...agentEnv(deps, where.home), ...sandbox.env };
   const log = deps.log ?? silentLog;
   const warn = (msg: string) => log.warn(msg);
   let done = false;
-  const onEvent = (e: EventInput) => {
-    if (done) return;
+  const pass = (e: EventInput) => {
     emit(e);
     checkBudget(e);
+  };
+  let held: EventInput[] | null = where.holdBack ? [] : null;
+  const flush = () => {
+    const events = held ?? [];
+    held = null;
+    for (const e of events) pass(e);
+  };
+  // Counted apart from the budget's counter, which only runs with a budget.
+  const seen = newTurnCounter();
+  const onEvent = (e: EventInput) => {
+    if (done) return;
+    countTurn(seen, e);
+    if (held && seen.turns === 0) {
+      held.push(e);
+      return;
+    }
+    flush();
+    pass(e);
   };
   const crashed = (err: unknown): AgentResult => ({
     success: false,
@@ -421,8 +582,9 @@ async function runAgent(
     .then(() =>
       deps.agent(
         {
-          prompt: spec.prompt,
-          cwd: repoDir,
+          prompt: attempt.prompt,
+          ...(attempt.resume ? { resume: attempt.resume } : {}),
+          cwd: where.repoDir,
           env,
           model: spec.model,
           signal,
@@ -447,151 +609,12 @@ async function runAgent(
     else signal.addEventListener("abort", startGrace, { once: true });
   });
   try {
-    return await Promise.race([run, ignoredAbort]);
+    const result = await Promise.race([run, ignoredAbort]);
+    return { result, turns: seen.turns, flush };
   } finally {
     done = true;
     clearTimeout(graceTimer);
   }
-}
-
-async function commitAndPush(
-  spec: SandboxSpec,
-  deps: BridgeDeps,
-  checkout: Checkout,
-  gitConfig: Buffer | null,
-  agentResult: AgentResult | null,
-  state: { endReason: string | null; streamError: Error | null },
-  emit: (e: EventInput) => void,
-): Promise<{ pushed: boolean; ok: boolean; error?: string }> {
-  const { branch } = checkout;
-  let commit: Awaited<ReturnType<typeof commitLeftovers>>;
-  try {
-    // The agent could write .git: its config, attributes, alternates and links go back to what the
-    // clone made before the bridge's own git (outside the sandbox) touches it.
-    if (!gitConfig) throw new Error("the checkout's git config was never read");
-    await sealCheckout(checkout.repoDir, gitConfig, checkout.objectDirs ?? []);
-    const body = commitBody(spec, agentResult, state.endReason);
-    const withWorkflows = spec.allowWorkflowChanges === true;
-    commit = await commitLeftovers(spec, checkout.repoDir, checkout.baseSha, body, { withWorkflows });
-    if (!withWorkflows) {
-      const leftOut = await leaveOutWorkflows(checkout.repoDir, checkout.headSha, commitMessage(spec, body));
-      if (leftOut.length > 0) {
-        emit({
-          type: "files_left_out",
-          data: {
-            paths: leftOut,
-            reason: "changes to workflow files are pushed only when `allow_workflow_changes: true` is set",
-          },
-        });
-        const inRepo = { cwd: checkout.repoDir };
-        commit = {
-          committed: commit.committed,
-          headSha: await git(["rev-parse", "HEAD"], inRepo),
-          commitsAhead: Number(await git(["rev-list", "--count", `${checkout.baseSha}..HEAD`], inRepo)),
-        };
-      }
-    }
-  } catch (err) {
-    const error = `Could not commit the agent's changes: ${message(err)}`;
-    emit({ type: "push_error", data: { branch, error } });
-    return { pushed: false, ok: false, error };
-  }
-  const nothingNew = commit.commitsAhead === 0 || commit.headSha === checkout.remoteBranchSha;
-  if (nothingNew) {
-    emit({
-      type: "push_complete",
-      data: { branch, sha: commit.headSha, commitsAhead: commit.commitsAhead, pushed: false },
-    });
-    return { pushed: false, ok: true };
-  }
-  if (state.streamError) {
-    // The commit stays in the sandbox directory, which the host keeps.
-    return { pushed: false, ok: false, error: "Not pushed: the control plane is unreachable" };
-  }
-  emit({ type: "sandbox_status", data: { status: "pushing" } });
-  try {
-    const { token } = await fetchGitToken({
-      controlUrl: spec.controlUrl,
-      sessionId: spec.sessionId,
-      sandboxToken: spec.token,
-    });
-    await pushBranch({
-      repoDir: checkout.repoDir,
-      scratchDir: deps.workDir,
-      cloneUrl: spec.repo.cloneUrl,
-      branch,
-      headSha: commit.headSha,
-      expectedRemoteSha: checkout.remoteBranchSha,
-      token,
-    });
-  } catch (err) {
-    const error = `Push failed: ${message(err)}`;
-    emit({ type: "push_error", data: { branch, error } });
-    // Someone else's branch refused the push (protected, or moved since the request): the work goes
-    // to a branch of the session's own, so it is not lost with the sandbox.
-    const fallback = spec.repo.fallbackBranch;
-    if (
-      fallback &&
-      fallback !== branch &&
-      (await pushFallback(spec, deps, checkout, commit.headSha, fallback))
-    ) {
-      emit({
-        type: "push_complete",
-        data: { branch: fallback, sha: commit.headSha, commitsAhead: commit.commitsAhead, pushed: true },
-      });
-      return { pushed: true, ok: false, error };
-    }
-    return { pushed: false, ok: false, error };
-  }
-  emit({
-    type: "push_complete",
-    data: { branch, sha: commit.headSha, commitsAhead: commit.commitsAhead, pushed: true },
-  });
-  return { pushed: true, ok: true };
-}
-
-/** Pushes the run's commit to a new branch (it must not exist yet); false when that fails too. */
-async function pushFallback(
-  spec: SandboxSpec,
-  deps: BridgeDeps,
-  checkout: Checkout,
-  headSha: string,
-  branch: string,
-): Promise<boolean> {
-  try {
-    const { token } = await fetchGitToken({
-      controlUrl: spec.controlUrl,
-      sessionId: spec.sessionId,
-      sandboxToken: spec.token,
-    });
-    await pushBranch({
-      repoDir: checkout.repoDir,
-      scratchDir: deps.workDir,
-      cloneUrl: spec.repo.cloneUrl,
-      branch,
-      headSha,
-      expectedRemoteSha: null,
-      token,
-    });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The short body of the bridge's own commit: the agent's summary, or why the run ended early. */
-function commitBody(spec: SandboxSpec, result: AgentResult | null, endReason: string | null): string {
-  const lines: string[] = [];
-  const summary = result?.summary?.trim();
-  if (summary) lines.push(clip(summary, 2_000));
-  else lines.push(`Changes the agent left uncommitted at the end of run ${spec.run}.`);
-  const problem = endReason ?? (result && !result.success ? (result.error ?? "the agent failed") : null);
-  if (problem) lines.push(`The run did not finish: ${clip(problem, 500)}`);
-  return lines.join("\n\n");
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function formatDuration(ms: number): string {

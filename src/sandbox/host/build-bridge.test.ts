@@ -3,10 +3,19 @@
  * temporary directory inside the project's .understudy/ (the bundle must sit above node_modules).
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
-import { buildBridge, builtBridgeFile, DEFAULT_BUILD_DIR } from "./build-bridge.js";
+import { BUNDLE_MAX_AGE_MS, buildBridge, builtBridgeFile, DEFAULT_BUILD_DIR } from "./build-bridge.js";
 import { defaultBridgeCommand } from "./spawn-bridge.js";
 
 const cleanups: Array<() => unknown> = [];
@@ -101,9 +110,10 @@ it("reuses an identical bundle left by another process, and replaces a damaged o
 
   const third = outDir();
   writeFileSync(join(third, name), readFileSync(first.file));
-  const mtime = statSync(join(third, name)).mtimeMs;
+  const { ino } = statSync(join(third, name));
   expect(await buildBridge({ outDir: third, entry })).toMatchObject({ hash: first.hash, reused: true });
-  expect(statSync(join(third, name)).mtimeMs).toBe(mtime);
+  // The same file, not a new one renamed over it (its mtime is touched: it is in use again).
+  expect(statSync(join(third, name)).ino).toBe(ino);
 });
 
 it("two host processes building at once leave one complete file", async () => {
@@ -151,4 +161,19 @@ it("fails with the file and line esbuild could not get past", async () => {
   await expect(buildBridge({ outDir: dir, entry })).rejects.toThrow(
     /^could not build the bridge \(.*broken\.ts\): .*broken\.ts:1: Could not resolve "\.\/nowhere\.js"/,
   );
+});
+
+it("removes bundles no host has used for a week, and keeps the one it built, recent ones and other files", async () => {
+  const dir = outDir();
+  const weekAgo = (Date.now() - BUNDLE_MAX_AGE_MS - 60_000) / 1000;
+  const old = ["bridge-0123456789abcdef.mjs", "bridge-fedcba9876543210.mjs.123-abcd.tmp"];
+  const recent = "bridge-00000000aaaaaaaa.mjs";
+  const other = "notes.txt";
+  for (const name of [...old, recent, other]) writeFileSync(join(dir, name), "x");
+  for (const name of [...old, other]) utimesSync(join(dir, name), weekAgo, weekAgo);
+
+  const built = await buildBridge({ outDir: dir, entry: fixtureEntry(dir) });
+  const left = readdirSync(dir);
+  expect(left).toEqual(expect.arrayContaining([recent, other, built.file.split("/").at(-1)]));
+  for (const name of old) expect(left).not.toContain(name);
 });

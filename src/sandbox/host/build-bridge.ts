@@ -10,9 +10,14 @@
  * other sources can never run a stale bundle; it is written to a temporary name and renamed, so two
  * builders at once (two hosts, two test workers) never leave a half-written file. esbuild runs in a
  * child process of its own (esbuild-in-child.ts), so nothing of it stays behind in the host.
+ *
+ * Every change of the sources makes a new bundle; each build removes the bundles of the directory
+ * that no host has used for {@link BUNDLE_MAX_AGE_MS} (a host marks its own as used, by its mtime, as
+ * it spawns bridges), so a host running for months keeps its file and the directory stays small.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { utimesSync } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -35,7 +40,14 @@ export type BuildBridgeOptions = {
   outDir?: string;
   /** Default src/sandbox/bridge/main.ts. */
   entry?: string;
+  /** Bundles and leftovers unused for longer are removed after the build; default a week. */
+  maxAgeMs?: number;
 };
+
+/** How long a bundle no host uses is kept: long enough for a host restarted on old sources. */
+export const BUNDLE_MAX_AGE_MS = 7 * 24 * 3_600_000;
+/** How often a host marks its bundle as used (at most). */
+const TOUCH_EVERY_MS = 3_600_000;
 
 const PROJECT_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const BRIDGE_MAIN = fileURLToPath(new URL("../bridge/main.ts", import.meta.url));
@@ -64,8 +76,9 @@ export function buildBridge(opts: BuildBridgeOptions = {}): Promise<BridgeBuild>
   let pending = builds.get(key);
   if (!pending) {
     pending = bundle(outDir, entry).then(
-      (result) => {
+      async (result) => {
         if (outDir === DEFAULT_BUILD_DIR && entry === BRIDGE_MAIN) defaultBuild = result;
+        await pruneBundles(outDir, result.file, opts.maxAgeMs ?? BUNDLE_MAX_AGE_MS);
         return result;
       },
       (err: unknown) => {
@@ -83,7 +96,55 @@ export function buildBridge(opts: BuildBridgeOptions = {}): Promise<BridgeBuild>
 /** The bundle of this process's default build (what the host awaits); throws if it has not finished. */
 export function builtBridgeFile(): string {
   if (!defaultBuild) throw new Error("the bridge has not been built: await buildBridge() before spawning it");
+  markUsed(defaultBuild.file);
   return defaultBuild.file;
+}
+
+/**
+ * Marks this host's bundle as used every hour while the host runs, so an idle host's bundle is not
+ * pruned by another build in the same project (a test run, a host started on newer sources).
+ */
+export function keepBundleMarked(): () => void {
+  const timer = setInterval(() => {
+    lastTouched = 0;
+    if (defaultBuild) markUsed(defaultBuild.file);
+  }, TOUCH_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+let lastTouched = 0;
+
+/** Sets the bundle's mtime to now (hourly at most), so another host's build does not prune it. */
+function markUsed(file: string): void {
+  const now = Date.now();
+  if (now - lastTouched < TOUCH_EVERY_MS) return;
+  lastTouched = now;
+  try {
+    utimesSync(file, now / 1000, now / 1000);
+  } catch {
+    // Gone (pruned by hand): the spawn that follows says so.
+  }
+}
+
+/**
+ * Removes bundles (`bridge-*.mjs`) and temporary files in `outDir` not modified for `maxAgeMs`,
+ * never `keep`. Anything else in the directory is not the build's and is left alone.
+ */
+export async function pruneBundles(outDir: string, keep: string, maxAgeMs: number): Promise<string[]> {
+  const removed: string[] = [];
+  const names = await readdir(outDir).catch(() => [] as string[]);
+  const cutoff = Date.now() - maxAgeMs;
+  for (const name of names) {
+    if (!/^bridge-[0-9a-f]{16}\.mjs(\..*\.tmp)?$/.test(name)) continue;
+    const file = join(outDir, name);
+    if (file === keep) continue;
+    const info = await stat(file).catch(() => null);
+    if (!info || info.mtimeMs >= cutoff) continue;
+    await rm(file, { force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /** The bridge from its TypeScript sources through tsx, as before the build (the bench compares). */
@@ -118,6 +179,9 @@ async function bundle(outDir: string, entry: string): Promise<BridgeBuild> {
   const file = join(outDir, `bridge-${hash.slice(0, 16)}.mjs`);
   const existing = await readFile(file).catch(() => null);
   if (existing && createHash("sha256").update(existing).digest("hex") === hash) {
+    // In use again: not to be pruned as unused by another host's build.
+    const now = Date.now() / 1000;
+    utimesSync(file, now, now);
     return { file, hash, reused: true, ms: performance.now() - started };
   }
   await mkdir(outDir, { recursive: true });

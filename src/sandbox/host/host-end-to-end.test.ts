@@ -25,6 +25,7 @@ import {
 } from "../../demo/model-server.js";
 import { inPidNamespace } from "../agents/pid-namespace.js";
 import { silentLog } from "../bridge/log.js";
+import { sessionDirOf } from "./session-dir.js";
 import { startSandboxHost } from "./start-sandbox-host.js";
 
 const SECRET = "host-secret-0123456789abcdef";
@@ -274,7 +275,7 @@ it("gives the agent an environment with no GitHub token, sandbox token or host s
     `tr "\\000" " " < /proc/$P/cmdline > "$TMPDIR/agent-cmdline.txt"`,
     `tr "\\000" " " < /proc/1/cmdline > "$TMPDIR/init-cmdline.txt"`,
   ].join("; ");
-  const { cp, sandbox } = await stage({
+  const { root, cp, spec, sandbox } = await stage({
     script: bashScript(dump),
     branch: "understudy/6-env",
     prompt: "Show your environment",
@@ -287,7 +288,8 @@ it("gives the agent an environment with no GitHub token, sandbox token or host s
   const agentEnv = read("agent-env.txt");
   expect(read("agent-cmdline.txt")).toMatch(/claude\.exe -p /);
   expect(read("init-cmdline.txt")).toMatch(/^bwrap --unshare-all /);
-  expect(agentEnv).toContain(`HOME=${join(sandbox.dir, "home")}`);
+  // The session's home (kept for the next run's resume), not the sandbox directory's own.
+  expect(agentEnv).toContain(`HOME=${join(sessionDirOf(join(root, "sandboxes"), spec.sessionId), "home")}`);
   expect(cp.gitTokens).toEqual([TOKEN]); // the clone's; nothing changed, so no push
   for (const text of [shellEnv, agentEnv]) {
     for (const secret of [TOKEN, BASIC, cp.token, SECRET]) expect(text).not.toContain(secret);

@@ -9,7 +9,7 @@ import { afterEach, expect, it } from "vitest";
 import { fakeBridgeCommand } from "../../../test/support/host/fake-bridge-command.js";
 import { hostTestSpec } from "../../../test/support/host/sandbox-spec.js";
 import { silentLog } from "../bridge/log.js";
-import { localProvider } from "../providers/local-provider.js";
+import { hostProvider } from "../providers/host-provider.js";
 import { SandboxProviderError } from "../providers/sandbox-provider.js";
 import { type SandboxHost, startSandboxHost } from "./start-sandbox-host.js";
 
@@ -38,7 +38,7 @@ const spec = hostTestSpec({ sessionId: "sess_contract" });
 
 it("spawns and stops through the provider; stopping a finished or unknown sandbox is no error", async () => {
   const host = await start();
-  const provider = localProvider({ hostUrl: host.url, secret: SECRET });
+  const provider = hostProvider({ hostUrl: host.url, secret: SECRET, where: "local" });
   const { sandboxId } = await provider.spawn(spec);
   const sandbox = host.sandboxes.get(sandboxId);
   expect(sandbox?.running).toBe(true);
@@ -50,10 +50,10 @@ it("spawns and stops through the provider; stopping a finished or unknown sandbo
 
 it("reports the host's refusals as provider errors that say what is wrong", async () => {
   const host = await start();
-  const wrong = localProvider({ hostUrl: host.url, secret: `${SECRET}x` });
-  await expect(wrong.spawn(spec)).rejects.toThrow(/answered 401/);
+  const wrong = hostProvider({ hostUrl: host.url, secret: `${SECRET}x`, where: "local" });
+  await expect(wrong.spawn(spec)).rejects.toThrow(/refused this control plane's SANDBOX_HOST_SECRET \(401\)/);
   await expect(wrong.stop("anything")).rejects.toThrow(/: 401$/);
-  const right = localProvider({ hostUrl: host.url, secret: SECRET });
+  const right = hostProvider({ hostUrl: host.url, secret: SECRET, where: "local" });
   const bad = right.spawn({ ...spec, controlUrl: "not a url" });
   await expect(bad).rejects.toBeInstanceOf(SandboxProviderError);
   await expect(bad).rejects.toThrow(/answered 400: .*controlUrl: /);

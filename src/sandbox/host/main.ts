@@ -14,6 +14,8 @@
  *   OPENAI_BASE_URL, OPENAI_API_KEY         handed to each sandbox's Codex
  *   SANDBOX_MEMORY_MB    each agent sandbox's memory limit, default 4096 (a cgroup, where allowed)
  *   SANDBOX_MAX_PROCESSES  each agent sandbox's process limit, default 4096 (threads count)
+ *   SANDBOX_SESSION_TTL_HOURS  how long a session's agent home (its conversation, for a follow-up's
+ *                        resume) is kept after its last run, default 24
  */
 import { resolve } from "node:path";
 import { stderrLog } from "../bridge/log.js";

@@ -1,11 +1,13 @@
 /**
  * Starts one bridge process for one run, in its own directory and PID namespace, with the spec on
  * stdin. The directory stays after the process exits: whatever the run left there (a commit that
- * could not be pushed, for instance) is never deleted by the host.
+ * could not be pushed, for instance) is never deleted by the host. A bridge that dies without
+ * finishing (killed, out of memory, crashed; not stopped by the host) is started once more in the
+ * same directory with UNDERSTUDY_RECOVER, to resend what it spooled and save the agent's work.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { mkdir, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { redact } from "../../core/redact.js";
@@ -15,6 +17,7 @@ import { type ProcessStopper, processStopper } from "../agents/process-stopper.j
 import type { BridgeLog } from "../bridge/log.js";
 import type { Isolation, ModelEnv } from "../bridge/run-bridge.js";
 import { builtBridgeFile } from "./build-bridge.js";
+import { sessionDirOf } from "./session-dir.js";
 
 export type BridgeCommand = { command: string; args: string[] };
 
@@ -24,7 +27,10 @@ export type Sandbox = {
   run: number;
   /** The sandbox directory: repo/, home/, tmp/. Kept after exit. */
   dir: string;
-  /** The spawned process: `unshare` where the bridge runs in a PID namespace, else the bridge. */
+  /**
+   * The run's current process: `unshare` where the bridge runs in a PID namespace, else the bridge;
+   * after the first bridge died, the one started again to finish the run.
+   */
   pid: number;
   /**
    * Stops the bridge and everything under it: `stopper.stop(grace)` sends SIGTERM (the bridge then
@@ -66,6 +72,12 @@ export async function spawnBridge(spec: SandboxSpec, opts: SpawnBridgeOptions): 
   const dir = join(opts.root, id);
   await mkdir(join(dir, "home"), { recursive: true });
   await mkdir(join(dir, "tmp"), { recursive: true });
+  // The agent's HOME for every run of the session here, so a follow-up continues its conversation;
+  // the bridge's own HOME stays the sandbox's. Touched: pruning goes by when it was last used.
+  const sessionDir = sessionDirOf(opts.root, spec.sessionId);
+  await mkdir(join(sessionDir, "home"), { recursive: true, mode: 0o700 });
+  const now = new Date();
+  await utimes(sessionDir, now, now);
 
   // Only what the bridge needs: none of the host's own variables (its secret, cloud credentials)
   // reach the sandbox. The spec, with the sandbox token, goes through stdin instead.
@@ -75,6 +87,7 @@ export async function spawnBridge(spec: SandboxSpec, opts: SpawnBridgeOptions): 
     TMPDIR: join(dir, "tmp"),
     LANG: "C.UTF-8",
     UNDERSTUDY_WORK_DIR: dir,
+    UNDERSTUDY_SESSION_DIR: sessionDir,
     UNDERSTUDY_ISOLATION: opts.isolation ?? "bubblewrap",
   };
   if (opts.limits?.memoryMb) env.UNDERSTUDY_MEMORY_MB = String(opts.limits.memoryMb);
@@ -98,21 +111,64 @@ export async function spawnBridge(spec: SandboxSpec, opts: SpawnBridgeOptions): 
     );
   }
   const { command, args } = isolated ?? direct;
-  const child = spawn(command, args, { cwd: dir, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
-  if (child.pid === undefined) {
-    const err = await new Promise<Error>((resolve) => child.once("error", resolve));
-    throw new Error(`could not start the bridge: ${err.message}`);
-  }
-  const pid = child.pid;
-  const stopper = processStopper(pid, isolated !== null);
+  const secrets = [spec.token, opts.modelEnv.apiKey ?? "", opts.openaiEnv?.apiKey ?? ""].filter(
+    (s) => s.length >= 8,
+  );
 
   let markExited!: () => void;
+  // Set on a stop or kill from the host: a bridge that exits after it is not started again.
+  let stopRequested = false;
+  let recovering = false;
+  const launch = (extraEnv: Record<string, string>) => {
+    const child = spawn(command, args, {
+      cwd: dir,
+      env: { ...env, ...extraEnv },
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) =>
+        opts.log.info(`[sandbox ${id}] ${redact(line.slice(0, 4_000), secrets)}`),
+      );
+    }
+    child.on("error", (err) => opts.log.error(`[sandbox ${id}] ${err.message}`));
+    child.stdin.on("error", (err) =>
+      opts.log.warn(`[sandbox ${id}] could not write the spec: ${err.message}`),
+    );
+    child.stdin.end(JSON.stringify(spec));
+    return child;
+  };
+
+  const first = launch({});
+  if (first.pid === undefined) {
+    const err = await new Promise<Error>((resolve) => first.once("error", resolve));
+    throw new Error(`could not start the bridge: ${err.message}`);
+  }
+  let current = { pid: first.pid, stopper: processStopper(first.pid, isolated !== null) };
+  // The host's handle on whichever bridge process is the run's now (the first, or the one that
+  // finishes the run after the first died): a stop reaches that one, and no other is started after it.
+  const stopper: ProcessStopper = {
+    terminate: () => {
+      stopRequested = true;
+      current.stopper.terminate();
+    },
+    kill: () => {
+      stopRequested = true;
+      current.stopper.kill();
+    },
+    exited: () => current.stopper.exited(),
+    stop: async (graceMs) => {
+      stopRequested = true;
+      await current.stopper.stop(graceMs);
+    },
+  };
+
   const sandbox: Sandbox = {
     id,
     sessionId: spec.sessionId,
     run: spec.run,
     dir,
-    pid,
+    pid: current.pid,
     stopper,
     startedAt: new Date().toISOString(),
     running: true,
@@ -123,25 +179,33 @@ export async function spawnBridge(spec: SandboxSpec, opts: SpawnBridgeOptions): 
     }),
   };
 
-  const secrets = [spec.token, opts.modelEnv.apiKey ?? "", opts.openaiEnv?.apiKey ?? ""].filter(
-    (s) => s.length >= 8,
-  );
-  for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) =>
-      opts.log.info(`[sandbox ${id}] ${redact(line.slice(0, 4_000), secrets)}`),
-    );
-  }
-  child.on("error", (err) => opts.log.error(`[sandbox ${id}] ${err.message}`));
-  child.once("exit", (code, signal) => {
-    sandbox.running = false;
-    sandbox.exitCode = code;
-    sandbox.signal = signal;
-    stopper.exited();
-    opts.log.info(`[sandbox ${id}] exited (${signal ?? `code ${code}`}); its directory stays at ${dir}`);
-    markExited();
-  });
+  const watch = (child: ChildProcess, own: ProcessStopper) => {
+    child.once("exit", (code, signal) => {
+      own.exited();
+      const how = signal ? `killed by ${signal}` : `exit ${code}`;
+      // Died without finishing (killed, out of memory, crashed): a second bridge, once, resends what
+      // the first spooled, saves the agent's work and ends the run (recover-run.ts). Exit 2 is a spec
+      // it could not read, which a second one could not either.
+      if (!stopRequested && !recovering && code !== 0 && code !== 2) {
+        recovering = true;
+        opts.log.warn(`[sandbox ${id}] the bridge died (${how}); starting it again to finish the run`);
+        const next = launch({ UNDERSTUDY_RECOVER: how });
+        if (next.pid !== undefined) {
+          current = { pid: next.pid, stopper: processStopper(next.pid, isolated !== null) };
+          sandbox.pid = next.pid;
+          watch(next, current.stopper);
+          return;
+        }
+        opts.log.error(`[sandbox ${id}] could not start the bridge again`);
+      }
+      sandbox.running = false;
+      sandbox.exitCode = code;
+      sandbox.signal = signal;
+      opts.log.info(`[sandbox ${id}] exited (${signal ?? `code ${code}`}); its directory stays at ${dir}`);
+      markExited();
+    });
+  };
+  watch(first, current.stopper);
 
-  child.stdin.on("error", (err) => opts.log.warn(`[sandbox ${id}] could not write the spec: ${err.message}`));
-  child.stdin.end(JSON.stringify(spec));
   return sandbox;
 }

@@ -7,9 +7,11 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { type BridgeLog, stderrLog } from "../bridge/log.js";
+import { pruneMirrorCache } from "../bridge/prune-mirror-cache.js";
 import type { Isolation, ModelEnv } from "../bridge/run-bridge.js";
 import { bubblewrapWorks } from "../isolation/bubblewrap.js";
-import { buildBridge } from "./build-bridge.js";
+import { buildBridge, keepBundleMarked } from "./build-bridge.js";
+import { sessionTtlMs, startSessionPruning } from "./prune-session-dirs.js";
 import { sandboxHostApp } from "./sandbox-host-app.js";
 import { type BridgeCommand, type Sandbox, spawnBridge } from "./spawn-bridge.js";
 
@@ -45,6 +47,11 @@ export type SandboxHostOptions = {
   isolation?: Isolation;
   /** Each agent sandbox's memory (MiB) and process-count limits (default 4096 MiB and 4096 tasks). */
   limits?: { memoryMb?: number; processes?: number };
+  /**
+   * A session's directory (the agent's HOME kept between its runs) unused this long is removed, at
+   * start and hourly; default SANDBOX_SESSION_TTL_HOURS, else 24 hours.
+   */
+  sessionTtlHours?: number;
 };
 
 /** Why the host will not start without isolation, and the two ways forward. */
@@ -71,6 +78,7 @@ export async function startSandboxHost(opts: SandboxHostOptions): Promise<Sandbo
     const built = await buildBridge();
     log.info(`bridge ${built.reused ? "up to date" : "built"}: ${built.file} (${Math.round(built.ms)} ms)`);
   }
+  const stopMarking = opts.bridgeCommand ? () => {} : keepBundleMarked();
   const killGraceMs = opts.killGraceMs ?? 10_000;
   const sandboxes = new Map<string, Sandbox>();
   const stop = async (sandbox: Sandbox) => {
@@ -122,14 +130,49 @@ export async function startSandboxHost(opts: SandboxHostOptions): Promise<Sandbo
     });
   });
   const { port } = server.address() as AddressInfo;
+  const stopPruning = startSessionPruning({
+    root: opts.root,
+    maxAgeMs: sessionTtlMs(String(opts.sessionTtlHours ?? process.env.SANDBOX_SESSION_TTL_HOURS)),
+    sandboxes,
+    log,
+  });
+
+  const stopMirrorPruning = opts.mirrorDir ? startMirrorPruning(opts.mirrorDir, log) : () => {};
 
   return {
     url: `http://127.0.0.1:${port}`,
     sandboxes,
     async close() {
+      stopPruning();
+      stopMirrorPruning();
+      stopMarking();
       await Promise.all([...sandboxes.values()].filter((s) => s.running).map(stop));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Repositories no run has used for {@link MIRROR_MAX_AGE_MS} leave the mirror cache (their mirror
+ * and spare checkout), at start-up and then daily: the cache would otherwise keep every repository
+ * the host ever saw. Days, far beyond any run's time limit: a running checkout borrows its mirror's objects.
+ */
+const MIRROR_MAX_AGE_MS = 14 * 24 * 3_600_000;
+const MIRROR_PRUNE_EVERY_MS = 24 * 3_600_000;
+
+function startMirrorPruning(root: string, log: BridgeLog): () => void {
+  const prune = () => {
+    pruneMirrorCache(root, { maxAgeMs: MIRROR_MAX_AGE_MS, log }).then(
+      (removed) => {
+        if (removed.length > 0)
+          log.info(`removed ${removed.length} unused repositories from the mirror cache`);
+      },
+      (err: unknown) => log.warn(`could not prune the mirror cache: ${String(err)}`),
+    );
+  };
+  prune();
+  const timer = setInterval(prune, MIRROR_PRUNE_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -3,10 +3,13 @@
  * out: what a run can see, write and reach, checked from inside the run by commands the scripted
  * model asks it to run.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureBubblewrap } from "../../../test/support/ensure-bubblewrap.js";
 import { loopbackEndpoints, parseHostRule, ruleForUrl } from "../../core/host-allowlist.js";
@@ -14,7 +17,7 @@ import type { EventInput } from "../../core/wire.js";
 import { bashScript, startModelServer } from "../../demo/model-server.js";
 import { claudeCodeEnv, runClaudeCode } from "../agents/claude-code.js";
 import type { Command } from "../agents/pid-namespace.js";
-import { agentPackagesDir } from "./agent-packages-dir.js";
+import { agentPackageDirs } from "./agent-package-dirs.js";
 import { bubblewrapCommand, proxyEnv } from "./bubblewrap.js";
 import { type BlockedRequest, startNetworkProxy } from "./network-proxy.js";
 import { createRunCgroup, type RunLimits } from "./run-cgroup.js";
@@ -25,7 +28,9 @@ afterEach(async () => {
 });
 beforeAll(() => ensureBubblewrap());
 
-const nodeModules = agentPackagesDir();
+const agentPackages = agentPackageDirs();
+/** A package of the project that is not an agent's: the sandbox must not show it. */
+const otherPackage = dirname(createRequire(import.meta.url).resolve("wrangler/package.json"));
 
 type Paths = { root: string; repo: string; port: number };
 
@@ -83,7 +88,7 @@ async function runInside(
               workspace: repo,
               home: join(root, "home"),
               tmp: join(root, "tmp"),
-              readOnly: [nodeModules],
+              readOnly: agentPackages,
               network: { socketPath: proxy.socketPath, forwards: loopbackEndpoints(rules) },
             },
             cmd,
@@ -101,11 +106,12 @@ const PROBE = String.raw`
 const fs = require("node:fs");
 const http = require("node:http");
 const net = require("node:net");
-const [outsideFile, modelPort] = process.argv.slice(2);
+const [outsideFile, modelPort, otherPackage] = process.argv.slice(2);
 const report = {};
 const attempt = (name, fn) => { try { fn(); report[name] = "ok"; } catch (e) { report[name] = e.code || e.message; } };
 attempt("writeOutside", () => fs.writeFileSync(outsideFile + ".new", "x"));
 attempt("readOutside", () => fs.readFileSync(outsideFile));
+attempt("otherPackage", () => fs.readdirSync(otherPackage));
 attempt("writeUsr", () => fs.writeFileSync("/usr/understudy-probe", "x"));
 attempt("writeHome", () => fs.writeFileSync(process.env.HOME + "/probe", "x"));
 attempt("writeWorkspace", () => fs.writeFileSync("probe-output.txt", "x"));
@@ -136,7 +142,7 @@ describe("an agent inside bubblewrap", () => {
   it("writes only its workspace, sees no secret, and reaches the model API and nothing else", async () => {
     const { root, result, output, blocked, server } = await runInside(
       (r) =>
-        `node ${JSON.stringify(join(r.repo, "probe.cjs"))} ${JSON.stringify(join(r.root, "secret.txt"))} ${r.port}`,
+        `node ${JSON.stringify(join(r.repo, "probe.cjs"))} ${JSON.stringify(join(r.root, "secret.txt"))} ${r.port} ${JSON.stringify(otherPackage)}`,
       { files: { "probe.cjs": PROBE } },
       { GITHUB_TOKEN_SHOULD_NOT: "x" },
     );
@@ -149,6 +155,8 @@ describe("an agent inside bubblewrap", () => {
     expect(existsSync(join(root, "secret.txt.new"))).toBe(false);
     expect(report.readOutside).toBe("ENOENT");
     expect(report.writeUsr).toBe("EROFS");
+    // Of the project's packages only the agent CLIs are there: not wrangler, beside them.
+    expect(report.otherPackage).toBe("ENOENT");
     expect(report.writeHome).toBe("ok");
     expect(report.writeWorkspace).toBe("ok");
     expect(report.pids).toBeLessThan(10);
@@ -215,5 +223,56 @@ describe("an agent inside bubblewrap", () => {
     expect(memory.output).not.toContain("allocated");
     expect(memory.output).toContain("node exit 137");
     expect(group.oomKilled()).toBe(true);
+  });
+});
+
+describe("the operator's loopback model endpoint", () => {
+  it("is reached inside at the address and port it has outside: 127.0.0.1, [::1] and localhost", async () => {
+    const root = mkdtempSync(join(tmpdir(), "understudy-bwrap-loopback-"));
+    cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+    for (const dir of ["repo", "home", "tmp"]) mkdirSync(join(root, dir));
+    // One server per address family, each answering with where it listens.
+    const servers = await Promise.all(
+      ["127.0.0.1", "::1", "127.0.0.1"].map(
+        (address) =>
+          new Promise<{ address: string; port: number; close: () => void }>((resolve) => {
+            const server = createServer((_req, res) => res.end(`hello from ${address}`));
+            server.listen(0, address, () =>
+              resolve({
+                address,
+                port: (server.address() as AddressInfo).port,
+                close: () => server.close(),
+              }),
+            );
+          }),
+      ),
+    );
+    for (const s of servers) cleanups.push(() => s.close());
+    const [v4, v6, named] = servers as [(typeof servers)[0], (typeof servers)[0], (typeof servers)[0]];
+    const urls = [`http://127.0.0.1:${v4.port}`, `http://[::1]:${v6.port}`, `http://localhost:${named.port}`];
+    const rules = urls.map((u) => parseHostRule(ruleForUrl(u)));
+    const proxy = await startNetworkProxy({
+      socketPath: join(root, "proxy.sock"),
+      rules,
+      trusted: rules,
+      onBlocked: () => {},
+    });
+    cleanups.push(() => proxy.close());
+    const layout = {
+      workspace: join(root, "repo"),
+      home: join(root, "home"),
+      tmp: join(root, "tmp"),
+      readOnly: [],
+      network: { socketPath: proxy.socketPath, forwards: loopbackEndpoints(rules) },
+    };
+    // Fetched directly (no proxy variables), as a client that ignores them for loopback would.
+    const script = `Promise.all(${JSON.stringify(urls)}.map((u) => fetch(u).then((r) => r.text(), (e) => String(e.cause ?? e)))).then((t) => console.log(JSON.stringify(t)))`;
+    const { command, args } = bubblewrapCommand(layout, { command: process.execPath, args: ["-e", script] });
+    const run = await new Promise<string>((resolve) => {
+      execFile(command, args, { timeout: 30_000, env: { PATH: "/usr/bin:/bin" } }, (_err, stdout, stderr) =>
+        resolve(`${stdout}${stderr}`),
+      );
+    });
+    expect(run).toContain(JSON.stringify(["hello from 127.0.0.1", "hello from ::1", "hello from 127.0.0.1"]));
   });
 });

@@ -6,9 +6,10 @@
  *
  *   - 127.0.0.1:<proxyPort> → the bridge's allowlisting proxy on the bound Unix socket, byte for byte
  *     (the agent's HTTP_PROXY / HTTPS_PROXY point here);
- *   - for every allowed loopback endpoint of the host (a model server on 127.0.0.1 in development),
- *     the same port inside, tunnelled with CONNECT, so a base URL like http://127.0.0.1:8788 works
- *     unchanged whether or not the agent honours the proxy variables for loopback.
+ *   - for every allowed loopback endpoint of the host (a model server on 127.0.0.1, [::1] or
+ *     localhost in development), the same address and port inside, tunnelled with CONNECT, so a base
+ *     URL like http://127.0.0.1:8788 or http://[::1]:8788 works unchanged whether or not the agent
+ *     honours the proxy variables for loopback.
  *
  * Then it runs the command and exits as it did. SIGTERM reaches the agent from outside through the
  * process group; this init stays until the agent is gone, because its exit ends the namespace.
@@ -77,20 +78,41 @@ function tunnel(target, client) {
 
 /**
  * @param {number} port
+ * @param {string} address
  * @param {(client: import("node:net").Socket) => void} handle
  * @returns {Promise<void>}
  */
-function listen(port, handle) {
+function listen(port, address, handle) {
   return new Promise((resolve, reject) => {
     const server = createServer(handle);
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
+    server.listen(port, address, () => resolve());
   });
 }
 
+/**
+ * Where inside the agent expects an endpoint: at its own address; `localhost` at both, since
+ * a client may resolve it to either (the IPv6 one only where the namespace has IPv6).
+ * @param {string} host
+ * @returns {{ address: string, required: boolean }[]}
+ */
+function addressesFor(host) {
+  if (host === "::1") return [{ address: "::1", required: true }];
+  if (host === "localhost")
+    return [
+      { address: "127.0.0.1", required: true },
+      { address: "::1", required: false },
+    ];
+  return [{ address: "127.0.0.1", required: true }];
+}
+
 try {
-  await listen(proxyPort, pipeToProxy);
-  for (const target of forwards) await listen(target.port, (client) => tunnel(target, client));
+  await listen(proxyPort, "127.0.0.1", pipeToProxy);
+  for (const target of forwards)
+    for (const { address, required } of addressesFor(target.host))
+      await listen(target.port, address, (client) => tunnel(target, client)).catch((error) => {
+        if (required) throw error;
+      });
 } catch (error) {
   process.stderr.write(`sandbox-init: could not open the network forwarders: ${String(error)}\n`);
   process.exit(125);

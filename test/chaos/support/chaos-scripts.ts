@@ -31,12 +31,12 @@ export function slowContributingScript(sleepS: number): ModelScript {
       : base(ctx);
 }
 
-/** Created by the test in a sandbox's HOME to let its gated run go on (see gatedContributingScript). */
+/** Created by the test in a sandbox's TMPDIR (per run; HOME is the session's) to let its gated run go on (see gatedContributingScript). */
 export const GATE_FILE = "chaos-gate-open";
 
 /**
  * The demo's run with a gate: after writing CONTRIBUTING.md, the agent's Bash step waits (at most
- * `maxWaitS`) for the test to create $HOME/chaos-gate-open, then checks `git status`. Every run can
+ * `maxWaitS`) for the test to create $TMPDIR/chaos-gate-open, then checks `git status`. Every run can
  * so be caught at the same point, work written but not committed, however slowly the sessions
  * started, and the fault injected into all of them at once.
  */
@@ -51,7 +51,7 @@ export function gatedContributingScript(maxWaitS = 120): ModelScript {
               type: "tool_use",
               name: "Bash",
               input: {
-                command: `for i in $(seq 1 ${polls}); do [ -e "$HOME/${GATE_FILE}" ] && break; sleep 0.2; done; git status --short`,
+                command: `for i in $(seq 1 ${polls}); do [ -e "$TMPDIR/${GATE_FILE}" ] && break; sleep 0.2; done; git status --short`,
                 description: "Check what changed",
               },
             },

@@ -180,8 +180,14 @@ export async function checkSession(stack: Stack, t: Trigger, expect: Expectation
   const pushedEvent = events.some((e) => e.type === "push_complete" && e.data.pushed);
   if (pushedEvent && onBranch === null) lost("push_complete stored but the branch lacks the work");
   if (expect.work === "pushed") {
-    if (onBranch === null) lost(inSandbox ? "work left in the sandbox, not pushed" : "no work on the branch");
-    else if (!onBranch.includes(WORK_TEXT)) lost("the branch has a different file");
+    if (onBranch === null) {
+      // Say why, from the bridge's own account: a failed commit or push is a push_error event.
+      const why = events
+        .filter((e): e is Extract<Event, { type: "push_error" }> => e.type === "push_error")
+        .map((e) => e.data.error.slice(0, 300));
+      const because = why.length > 0 ? ` (${why.join("; ")})` : "";
+      lost(`${inSandbox ? "work left in the sandbox, not pushed" : "no work on the branch"}${because}`);
+    } else if (!onBranch.includes(WORK_TEXT)) lost("the branch has a different file");
     const pr = pulls[0];
     if (pr && !status.body.includes(`/pull/${pr.number}`)) other("final comment does not link the PR");
   } else if (expect.work === "none") {
