@@ -7,8 +7,10 @@
  * (`runInDurableObject`), fire its alarm (`runDurableObjectAlarm`), and talk to its hibernatable
  * WebSockets with the real platform underneath, in milliseconds and without a sandbox or GitHub.
  *
- * Everything comes from wrangler.toml (main, Durable Object bindings, migrations, vars, flags); the
- * secrets worker/config.ts requires are test values given as bindings. Offline by construction:
+ * Everything comes from wrangler.toml (Durable Object bindings, migrations, vars, flags), but the
+ * entry, test/workers/main.ts: the Worker and a double of the Sandbox SDK's object, bound as
+ * `SANDBOX` (test/workers/sandbox-double.ts). The secrets worker/config.ts requires are test values
+ * given as bindings. Offline by construction:
  * every outbound fetch from the Worker (GitHub, the sandbox host) is answered here with a 503, so a
  * test that reaches the network fails at once instead of waiting on it.
  */
@@ -41,8 +43,11 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
+      // The Worker plus a double of the Sandbox SDK's object (the real one needs a container runtime).
+      main: "./test/workers/main.ts",
       miniflare: {
         bindings: TEST_BINDINGS,
+        durableObjects: { SANDBOX: { className: "SandboxDouble", useSQLite: true } },
         outboundService: (request: Request) =>
           new Response(`offline test run: ${request.method} ${request.url} is not reachable`, {
             status: 503,

@@ -1,4 +1,5 @@
 import type { DeliveryLedger } from "./delivery-ledger.js";
+import type { SandboxBreaker } from "./sandbox-breaker.js";
 import type { SessionDO } from "./session/session-do.js";
 import type { SessionLinks } from "./session-links.js";
 
@@ -7,5 +8,6 @@ export interface Env {
   SESSIONS: DurableObjectNamespace<SessionDO>;
   DELIVERIES: DurableObjectNamespace<DeliveryLedger>;
   LINKS: DurableObjectNamespace<SessionLinks>;
+  BREAKERS: DurableObjectNamespace<SandboxBreaker>;
   [key: string]: unknown;
 }

@@ -12,6 +12,7 @@ import { handleWebhook, MAX_WEBHOOK_BYTES } from "./handle-webhook.js";
 import { isTranscriptCapability, sessionStub } from "./session-stub.js";
 
 export { DeliveryLedger } from "./delivery-ledger.js";
+export { SandboxBreaker } from "./sandbox-breaker.js";
 export { SessionDO } from "./session/session-do.js";
 export { SessionLinks } from "./session-links.js";
 

@@ -2,6 +2,7 @@
  * The `understudy` command: `start` (local stack) and `demo` (the offline story).
  */
 import { NO_BUBBLEWRAP } from "../sandbox/host/start-sandbox-host.js";
+import { buildContainer } from "./build-container.js";
 import { runDemo } from "./run-demo.js";
 import { runSessionCommand } from "./run-session-command.js";
 import { runSetup } from "./run-setup.js";
@@ -18,6 +19,8 @@ const USAGE = `usage: understudy <command>
                   --keep leaves the stack running so the transcript can be opened in a browser
                   agents run inside bubblewrap (apt-get install bubblewrap); without it the
                   host refuses to start unless --unsafe-no-isolation runs them unisolated
+  build-container   fill container/ (bridge bundle, pinned agent CLIs) for SANDBOX_PROVIDER=cloudflare;
+                  \`wrangler deploy\` then builds container/Dockerfile
   status <session>  a session's state, current step and queue (REST API)
   stop <session>    stop the session's run, keep its work on the branch, clear its queue
   events <session>  the newest events of the session, as JSON
@@ -57,6 +60,12 @@ async function main(argv: string[]): Promise<number> {
       say: (line) => process.stdout.write(`${line}\n`),
       interrupted: waitForSignal(),
     });
+  }
+  if (command === "build-container") {
+    const built = await buildContainer(projectRoot);
+    const agents = Object.entries(built.agents).map(([name, version]) => `${name}@${version}`);
+    process.stdout.write(`wrote ${built.bridge} and ${built.packageJson} (${agents.join(", ")})\n`);
+    return 0;
   }
   if (command === "start") {
     const stack = await runStart({ unsafeNoIsolation: rest.includes("--unsafe-no-isolation") });

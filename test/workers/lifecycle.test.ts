@@ -2,7 +2,6 @@
  * The session's state machine, queue, stop and timers, in workerd against the real SessionDO and its
  * SQLite (GitHub and the sandbox provider replaced by recorders, see session-harness.ts).
  */
-import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ALLOWED_TRANSITIONS } from "../../src/core/session-transitions.js";
 import { type Event, SessionStatus } from "../../src/core/wire.js";
@@ -14,7 +13,7 @@ import { sessionStatus } from "../../worker/session/session-status.js";
 import { stopSession } from "../../worker/session/stop-session.js";
 import { settleTimers, takeDueTimers } from "../../worker/session/timers.js";
 import { transition } from "../../worker/session/transition.js";
-import { freshSession, inside, request } from "./session-harness.js";
+import { fire, freshSession, inside, request } from "./session-harness.js";
 
 /** The request a spawned run was given, without the earlier runs' summaries a follow-up also gets. */
 const requestOf = (prompt: string) => prompt.split("\nThis session has run before")[0];
@@ -40,16 +39,6 @@ const pushed = (seq: number, commitsAhead = 1): Event => ({
   at: new Date().toISOString(),
   data: { branch: "understudy/12-add-a-greeting-file", sha: "abc", commitsAhead, pushed: commitsAhead > 0 },
 });
-
-/** Makes a timer due now and fires the object's alarm. */
-async function fire(stub: ReturnType<typeof freshSession>, name: string) {
-  await inside(stub, async (d) => {
-    d.store.setTimer(name, Date.now() - 1);
-    // Far ahead, so that only runDurableObjectAlarm fires it (a past alarm would run on its own).
-    await d.ctx.storage.setAlarm(Date.now() + 3_600_000);
-  });
-  expect(await runDurableObjectAlarm(stub)).toBe(true);
-}
 
 /** What the sandbox socket does with a batch: store it, then let the lifecycle react to what was new. */
 async function sandboxSends(d: SessionDeps, events: Event[]) {
@@ -256,7 +245,7 @@ describe("timers (the alarm)", () => {
     const stub = freshSession();
     await inside(stub, (d) => acceptRequest(d, request(1), URL));
     expect((await state(stub)).timers).toEqual(expect.arrayContaining(["connect", "deadline"]));
-    await fire(stub, "connect");
+    expect(await fire(stub, "connect")).toBe(true);
     const s = await state(stub);
     expect(s.status).toBe("failed");
     expect(s.error).toMatch(/never connected/);
@@ -270,9 +259,9 @@ describe("timers (the alarm)", () => {
       await onSandboxConnected(d, 1);
       expect(d.store.timers().map((t) => t.name)).not.toContain("connect");
     });
-    await fire(stub, "connect");
+    expect(await fire(stub, "connect")).toBe(true);
     expect((await state(stub)).status).toBe("provisioning");
-    await fire(stub, "silence");
+    expect(await fire(stub, "silence")).toBe(true);
     const s = await state(stub);
     expect(s.status).toBe("failed");
     expect(s.error).toMatch(/stopped responding/);
@@ -284,7 +273,7 @@ describe("timers (the alarm)", () => {
       await acceptRequest(d, request(1), URL);
       await onSandboxConnected(d, 1);
     });
-    await fire(stub, "deadline");
+    expect(await fire(stub, "deadline")).toBe(true);
     expect(await state(stub)).toMatchObject({ status: "failed", error: expect.stringMatching(/time limit/) });
   });
 
@@ -299,7 +288,7 @@ describe("timers (the alarm)", () => {
       },
       { sandboxConnected: true },
     );
-    await fire(stub, "stop");
+    expect(await fire(stub, "stop")).toBe(true);
     const s = await state(stub);
     expect(s.status).toBe("cancelled");
     expect(s.error).toMatch(/did not save its work/);
@@ -312,7 +301,7 @@ describe("timers (the alarm)", () => {
       await acceptRequest(d, request(1), URL);
       await acceptRequest(d, request(2), URL);
     });
-    await fire(stub, "connect");
+    expect(await fire(stub, "connect")).toBe(true);
     await inside(stub, (d, r) => {
       const s = d.store.getSession()!;
       expect([s.run, s.status, s.request.requester.login]).toEqual([2, "provisioning", "user2"]);
@@ -427,7 +416,7 @@ describe("what a reset or a slow GitHub must not break", () => {
       // A new request now queues behind the older one instead of jumping ahead.
       expect((await acceptRequest(d, request(3), URL)).outcome).toBe("queued");
     });
-    await fire(stub, "comment");
+    expect(await fire(stub, "comment")).toBe(true);
     await inside(stub, (d, r) => {
       const s = d.store.getSession()!;
       // The final render of run 1 landed in run 1's comment, then run 2 (the older request) started.
@@ -449,7 +438,7 @@ describe("what a reset or a slow GitHub must not break", () => {
       for (const t of d.store.timers()) d.store.clearTimer(t.name);
       d.store.setTimer("finish", Date.now() + 300_000);
     });
-    await fire(stub, "finish");
+    expect(await fire(stub, "finish")).toBe(true);
     await inside(stub, (d) => {
       const s = d.store.getSession()!;
       expect([s.status, s.pr?.number]).toEqual(["completed", 99]);
@@ -463,7 +452,7 @@ describe("what a reset or a slow GitHub must not break", () => {
       await onSandboxConnected(d, 1);
       d.store.insertEvents(1, [pushed(1), complete(2)]);
     });
-    await fire(stub, "silence");
+    expect(await fire(stub, "silence")).toBe(true);
     await inside(stub, (d) => expect(d.store.getSession()!.status).toBe("completed"));
   });
 

@@ -9,9 +9,10 @@
  * (`simulateClock`): the object's clock and the policy's in-place waits then move only as told.
  */
 
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { Octokit } from "@octokit/core";
+import type { Permit } from "../../src/core/circuit-breaker.js";
 import type { StartSessionRequest } from "../../src/core/start-session-request.js";
 import type { ControlMessage, SandboxSpec } from "../../src/core/wire.js";
 import { requestPolicy } from "../../src/github/request-policy.js";
@@ -60,6 +61,8 @@ export type Recorded = {
   files: Record<string, string>;
   spawned: SandboxSpec[];
   stopped: string[];
+  /** What the provider's circuit breaker answers (allowed when unset), and what it was told. */
+  breaker: { answer?: Permit; reports: ({ ok: true } | { ok: false; error: string })[] };
   toSandbox: ControlMessage[];
   links: [string, string][];
 };
@@ -81,6 +84,7 @@ export function recorderOf(d: SessionDeps): Recorded {
       files: {},
       spawned: [],
       stopped: [],
+      breaker: { reports: [] },
       toSandbox: [],
       links: [],
     };
@@ -240,6 +244,12 @@ export function fake(d: SessionDeps, opts: { sandboxConnected?: boolean } = {}):
       r.stopped.push(id);
     },
   };
+  m.breaker = {
+    permit: async () => r.breaker.answer ?? { allowed: true, probe: false },
+    report: async (outcome) => {
+      r.breaker.reports.push(outcome);
+    },
+  };
   m.toSandbox = (_run, message) => {
     r.toSandbox.push(message);
     return opts.sandboxConnected ?? false;
@@ -290,4 +300,22 @@ export function inside<T>(
     const d = depsOf(instance);
     return fn(d, fake(d, opts));
   });
+}
+
+/**
+ * Makes the timer `name` due now and fires the object's alarm (false when the alarm did not run).
+ * `prepare` changes the faked deps the alarm will use (a provider of the test's own).
+ */
+export async function fire(
+  stub: DurableObjectStub<SessionDO>,
+  name: string,
+  prepare?: (d: SessionDeps) => void,
+): Promise<boolean> {
+  await inside(stub, async (d) => {
+    prepare?.(d);
+    d.store.setTimer(name, Date.now() - 1);
+    // Far ahead, so that only runDurableObjectAlarm fires it (a past alarm would run on its own).
+    await d.ctx.storage.setAlarm(Date.now() + 3_600_000);
+  });
+  return runDurableObjectAlarm(stub);
 }

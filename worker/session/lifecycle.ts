@@ -4,6 +4,7 @@
  * a terminal state with the comment rendered for it; a failed or stopped run still reports (and
  * keeps) what the bridge pushed. When a run ends, the next queued request of the session starts.
  */
+import { formatUtcTime } from "../../src/core/format-utc-time.js";
 import { canTransition } from "../../src/core/session-transitions.js";
 import { randomToken, sha256Hex } from "../../src/core/sign-link.js";
 import { sessionKey } from "../../src/core/start-session-request.js";
@@ -149,8 +150,30 @@ async function spawnSandbox(d: SessionDeps, run: number): Promise<void> {
   );
   if (!s) return; // stopped meanwhile
   await setTimer(d, "connect", d.now() + d.config.SANDBOX_CONNECT_MS);
+  // A provider that failed the last few sessions is not asked again until its cool-down is over:
+  // this run ends now, saying why and when, rather than after a failure of its own.
+  const permit = await d.breaker.permit().catch((error) => {
+    d.log("circuit breaker unreachable; spawning anyway", { error: String(error) });
+    return { allowed: true as const, probe: false };
+  });
+  if (!permit.allowed) {
+    const when = formatUtcTime(new Date(permit.until).toISOString(), new Date(d.now()));
+    await failRun(
+      d,
+      `Sandboxes are paused: the last ${permit.failures} attempts to start one failed (last: ${permit.lastError}). New runs start again after ${when}; comment \`@${d.config.APP_SLUG} retry\` then.`,
+    );
+    return;
+  }
+  const spec = sandboxSpec(d, s, token);
+  // A sandbox the provider names itself is on record before it exists: should this object be reset
+  // while the provider starts it, the run's end still stops and releases it.
+  const planned = d.provider.nameFor?.(spec);
+  if (planned)
+    updateSession(d, (x) => {
+      if (x.run === s.run) x.sandboxId = planned;
+    });
   try {
-    const handle = await d.provider.spawn(sandboxSpec(d, s, token));
+    const handle = await d.provider.spawn(spec);
     const now = updateSession(d, (x) => {
       if (x.run === s.run) x.sandboxId = handle.sandboxId;
     });
@@ -163,14 +186,25 @@ async function spawnSandbox(d: SessionDeps, run: number): Promise<void> {
     }
     await requestCommentEdit(d);
   } catch (error) {
+    // A run the connect timer already ended (a cold start slower than SANDBOX_CONNECT_MS) was
+    // reported then: one failure, not two.
+    const now = d.store.getSession();
+    if (now?.run === s.run && !isTerminal(now.status))
+      reportSpawn(d, { ok: false, error: errorMessage(error) });
     await failRun(d, `Could not start a sandbox: ${errorMessage(error)}`);
   }
+}
+
+/** Tells the provider's circuit breaker how a spawn went; its own failure only gets logged. */
+function reportSpawn(d: SessionDeps, outcome: { ok: true } | { ok: false; error: string }): void {
+  d.breaker.report(outcome).catch((error) => d.log("circuit breaker unreachable", { error: String(error) }));
 }
 
 /** The run's bridge said hello: from now on silence, not the connect timeout, says it is lost. */
 export async function onSandboxConnected(d: SessionDeps, run: number): Promise<void> {
   const s = d.store.getSession();
   if (!s || s.run !== run || !isLive(s)) return;
+  if (s.sandboxConnectedAt === null) reportSpawn(d, { ok: true });
   updateSession(d, (x) => {
     x.sandboxConnectedAt ??= d.now();
     x.lastSandboxContactAt = d.now();
@@ -236,7 +270,15 @@ async function finishRun(d: SessionDeps): Promise<void> {
   // finishes the run should this object be reset while GitHub is being asked.
   for (const t of ["connect", "silence", "deadline", "stop", "comment"] as const) d.store.clearTimer(t);
   await setTimer(d, "finish", d.now() + FINISH_GUARD_MS);
+  // The bridge pushed before it reported the end, and its last batch is acknowledged: a sandbox that
+  // outlives its bridge (a container, billed) goes now, while the pull request is opened, however
+  // long GitHub makes that take. The sandbox host's end by themselves.
+  const released =
+    s.sandboxId && d.provider.release
+      ? d.provider.release(s.sandboxId).catch((e) => d.log("sandbox release failed", { error: String(e) }))
+      : null;
   await completeFinish(d);
+  await released;
 }
 
 /** Attempts at opening the pull request before the run is settled as failed (with its branch kept). */
@@ -414,6 +456,10 @@ export async function onTimers(d: SessionDeps, names: readonly string[]): Promis
   } else if (isLive(s) && names.includes("connect") && s.sandboxConnectedAt === null) {
     // Whether the provider's answer was lost (a reset mid-spawn) or its sandbox never called back,
     // nothing was heard from a sandbox: one message for both.
+    reportSpawn(d, {
+      ok: false,
+      error: `a sandbox never connected within ${Math.round(d.config.SANDBOX_CONNECT_MS / 1000)} s`,
+    });
     await failRun(
       d,
       `The sandbox never connected (nothing heard within ${Math.round(d.config.SANDBOX_CONNECT_MS / 1000)} s of asking for it).`,

@@ -4,6 +4,7 @@
  * small module of functions over it.
  */
 import type { Octokit } from "@octokit/rest";
+import type { Permit } from "../../src/core/circuit-breaker.js";
 import type { ControlMessage } from "../../src/core/wire.js";
 import type { SandboxProvider } from "../../src/sandbox/providers/sandbox-provider.js";
 import type { Config } from "../config.js";
@@ -18,6 +19,11 @@ export type SessionDeps = {
   store: SessionStore;
   config: Config;
   provider: SandboxProvider;
+  /** The provider's circuit breaker (worker/sandbox-breaker.ts), shared by every session. */
+  breaker: {
+    permit(): Promise<Permit>;
+    report(outcome: { ok: true } | { ok: false; error: string }): Promise<void>;
+  };
   /** Installation-authenticated client. */
   github(installationId: number): Promise<GitHubClient>;
   /** App-authenticated (JWT) client, for minting installation tokens. */

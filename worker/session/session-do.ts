@@ -8,10 +8,10 @@ import { redact } from "../../src/core/redact.js";
 import type { SessionEvent } from "../../src/core/session-event.js";
 import type { SessionView } from "../../src/core/session-view.js";
 import { understudyApp } from "../../src/github/app.js";
-import { localProvider } from "../../src/sandbox/providers/local-provider.js";
 import type { TranscriptPageData } from "../../src/web/transcript-facts.js";
 import { parseConfig } from "../config.js";
 import type { Env } from "../env.js";
+import { breakerFor } from "../sandbox-breaker.js";
 import { linksFor } from "../session-links.js";
 import { type AcceptOutcome, acceptRequest } from "./accept-request.js";
 import { apiRequest } from "./api-request.js";
@@ -21,6 +21,7 @@ import { createGitHubClients } from "./github-clients.js";
 import { type ReceiveOutcome, receiveDelivery, runInbox } from "./inbox.js";
 import { onTimers } from "./lifecycle.js";
 import { runCommand } from "./run-command.js";
+import { sandboxProviderFor } from "./sandbox-provider-for.js";
 import type { SessionDeps } from "./session-deps.js";
 import { type SessionStatusReport, sessionStatus } from "./session-status.js";
 import { currentView } from "./session-view.js";
@@ -56,7 +57,11 @@ export class SessionDO extends DurableObject<Env> {
       ctx,
       store,
       config,
-      provider: localProvider({ hostUrl: config.SANDBOX_HOST_URL, secret: config.SANDBOX_HOST_SECRET }),
+      provider: sandboxProviderFor(env, config),
+      breaker: {
+        permit: () => breakerFor(env, config.SANDBOX_PROVIDER).permit(deps.now()),
+        report: (outcome) => breakerFor(env, config.SANDBOX_PROVIDER).report(outcome, deps.now()),
+      },
       github: github.installation,
       githubApp: github.app,
       processInbox: () => {

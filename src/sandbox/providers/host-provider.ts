@@ -1,12 +1,21 @@
 /**
- * Client of the local sandbox host (src/sandbox/host), a Node process on loopback that runs one
- * bridge per session in its own directory and PID namespace. The routes it calls are listed in
+ * Client of the sandbox host (src/sandbox/host), a Node process that runs one bridge per session in
+ * its own directory and PID namespace: `local` on this machine's loopback, `remote` on another
+ * machine behind HTTPS (docs/remote-sandbox-host.md). The routes it calls are listed in
  * src/sandbox/host/sandbox-host-app.ts; host-provider-contract.test.ts runs this client against them.
  */
 import { SandboxHandle, type SandboxSpec } from "../../core/wire.js";
 import { type SandboxProvider, SandboxProviderError } from "./sandbox-provider.js";
 
-export function localProvider(opts: { hostUrl: string; secret: string }): SandboxProvider {
+export function hostProvider(opts: {
+  hostUrl: string;
+  secret: string;
+  where: "local" | "remote";
+  /** How requests go out; the global fetch unless a test routes them. */
+  fetch?: typeof fetch;
+}): SandboxProvider {
+  const fetch = opts.fetch ?? globalThis.fetch;
+  const host = `the ${opts.where} sandbox host at ${opts.hostUrl}`;
   const headers = { authorization: `Bearer ${opts.secret}`, "content-type": "application/json" };
   const url = (path: string) => new URL(path, opts.hostUrl).toString();
   return {
@@ -15,18 +24,14 @@ export function localProvider(opts: { hostUrl: string; secret: string }): Sandbo
       try {
         res = await fetch(url("/sandboxes"), { method: "POST", headers, body: JSON.stringify(spec) });
       } catch (error) {
-        throw new SandboxProviderError(
-          `the local sandbox host at ${opts.hostUrl} is not reachable (${String(error)})`,
-        );
+        throw new SandboxProviderError(`${host} is not reachable (${String(error)})`);
       }
       const text = await res.text();
-      if (!res.ok)
-        throw new SandboxProviderError(
-          `the local sandbox host answered ${res.status}: ${text.slice(0, 500)}`,
-        );
+      if (res.status === 401)
+        throw new SandboxProviderError(`${host} refused this control plane's SANDBOX_HOST_SECRET (401)`);
+      if (!res.ok) throw new SandboxProviderError(`${host} answered ${res.status}: ${text.slice(0, 500)}`);
       const handle = SandboxHandle.safeParse(parseJson(text));
-      if (!handle.success)
-        throw new SandboxProviderError(`the local sandbox host answered an unexpected body`);
+      if (!handle.success) throw new SandboxProviderError(`${host} answered an unexpected body`);
       return handle.data;
     },
     async stop(sandboxId: string) {
