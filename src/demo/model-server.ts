@@ -21,13 +21,19 @@ export type ScriptedTurn = { blocks: ScriptedBlock[]; error?: { status: number; 
 export type ToolResultSeen = { id: string; content: string; isError: boolean };
 
 export type ScriptContext = {
-  /** Assistant messages already in the request: robust to the CLI retrying a request. */
+  /**
+   * Assistant messages already in the request since its prompt (a resumed conversation's earlier
+   * runs not counted): robust to the CLI retrying a request.
+   */
   turn: number;
   /** From the CLI's "Primary working directory:" line; "" when the request has none. */
   cwd: string;
   /** tool_result blocks of the request's last user message. */
   lastToolResults: ToolResultSeen[];
-  /** Text of the conversation's first user message (the prompt), so one script can serve several runs. */
+  /**
+   * Text of this run's prompt (the latest user message that is not tool results; in a fresh
+   * conversation its first), so one script can serve several runs.
+   */
   prompt: string;
 };
 
@@ -41,6 +47,7 @@ export type RecordedRequest = {
   /** The parsed JSON body, or the raw text when it was not JSON. */
   body: unknown;
   stream: boolean;
+  /** Assistant messages in the whole request, a resumed conversation's earlier runs included. */
   turn: number;
   cwd: string;
   /** HTTP status the server answered with. */
@@ -118,11 +125,14 @@ async function handle(
   }
   const body = parseJson(text);
   const messages = messagesOf(body);
+  // A resumed conversation (`claude --resume`) carries the earlier runs' messages: the script sees
+  // this run's, from its prompt (the last user message that is not tool results) on.
+  const start = lastPromptIndex(messages);
   const ctx: ScriptContext = {
-    turn: messages.filter((m) => isRecord(m) && m.role === "assistant").length,
+    turn: messages.slice(start).filter((m) => isRecord(m) && m.role === "assistant").length,
     cwd: findCwd(body),
     lastToolResults: lastToolResults(messages),
-    prompt: firstUserText(messages),
+    prompt: userText(messages[start]),
   };
   const stream = isRecord(body) && body.stream === true;
   const model = isRecord(body) && typeof body.model === "string" ? body.model : "claude-stand-in";
@@ -132,7 +142,7 @@ async function handle(
     headers: req.headers,
     body,
     stream,
-    turn: ctx.turn,
+    turn: messages.filter((m) => isRecord(m) && m.role === "assistant").length,
     cwd: ctx.cwd,
     status: 200,
   };
@@ -160,10 +170,22 @@ async function handle(
   }
 }
 
-function firstUserText(messages: unknown[]): string {
-  const first = messages.find((m) => isRecord(m) && m.role === "user");
-  if (!isRecord(first)) return "";
-  const content = first.content;
+/** The index of the conversation's latest prompt: a user message without tool results (0 if none). */
+function lastPromptIndex(messages: unknown[]): number {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (!isRecord(m) || m.role !== "user") continue;
+    const content = m.content;
+    const toolResults =
+      Array.isArray(content) && content.some((b) => isRecord(b) && b.type === "tool_result");
+    if (!toolResults) return i;
+  }
+  return 0;
+}
+
+function userText(message: unknown): string {
+  if (!isRecord(message) || message.role !== "user") return "";
+  const content = message.content;
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
   return content
@@ -331,7 +353,8 @@ function findCwd(body: unknown): string {
     const v = pending.pop();
     if (typeof v === "string") {
       const m = /Primary working directory: (.+)$/m.exec(v);
-      if (m?.[1]) return m[1].trim();
+      // A resumed conversation started elsewhere says so: "<dir> (was <earlier dir>)".
+      if (m?.[1]) return m[1].replace(/ \(was .*\)$/, "").trim();
     } else if (Array.isArray(v)) pending.push(...v);
     else if (isRecord(v)) pending.push(...Object.values(v));
   }

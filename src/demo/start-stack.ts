@@ -22,6 +22,8 @@ import { deliverWebhook } from "./webhook.js";
 
 export type StackOptions = {
   script?: ModelScript;
+  /** The repository's files (default REPO_FILES, the demo's four): the benchmark's are thousands. */
+  repoFiles?: Record<string, string>;
   /** Codex's scripted Responses API; without it, a run with `--agent codex` has no model to ask. */
   codexScript?: ResponsesScript;
   /** Coalescing interval of status-comment edits; short in tests so they see several edits. */
@@ -155,7 +157,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const owner = "octocat";
   const repo = "hello-world";
   const installation = github.createInstallation({ account: owner });
-  await github.createRepo({ owner, name: repo, files: REPO_FILES, installationId: installation.id });
+  await github.createRepo({
+    owner,
+    name: repo,
+    files: opts.repoFiles ?? REPO_FILES,
+    installationId: installation.id,
+  });
   github.createUser("monalisa");
   github.setPermission(owner, repo, "monalisa", "write");
   github.createUser("stranger");

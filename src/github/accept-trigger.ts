@@ -23,11 +23,13 @@ import { buildPrompt, type PromptInput } from "./build-prompt.js";
 import type { ConfigCache } from "./config-cache.js";
 import { type Before, changedFiles, earlierComments } from "./gather-context.js";
 import type { GitHubClient } from "./github-client.js";
+import { accessOf } from "./has-write-access.js";
 import { helpText } from "./help-text.js";
 import { humanMayTrigger, judgeCaller } from "./may-trigger.js";
 import { type PinnedPull, pinPull } from "./pin-pull.js";
 import { postReply } from "./post-reply.js";
 import { pullStateOf } from "./pull-state.js";
+import { readConfigFile } from "./read-config-file.js";
 import { DEFAULT_LABEL, type LoadedConfig, loadRepoConfig, type RepoConfig } from "./repo-config.js";
 import { requestOptions } from "./request-options.js";
 import { stripHiddenMarkup } from "./strip-hidden-markup.js";
@@ -99,14 +101,25 @@ export async function acceptTrigger(
     number: t.thread.number,
     via: t.via,
   });
-  const slug = await deps.appSlug();
   const accounts = [t.author, t.sender];
+  // The first answer (👀) waits for the App's slug, the config and, from a person, their permission:
+  // asked all at once, so it comes one GitHub round trip after the installation token, not four. A
+  // permission read for a comment that turns out not to call the bot (a renamed handle) is the price.
+  const human = accounts.every((a) => a.type !== "Bot");
+  const access = human ? accessOf(context.octokit, owner, repo, t.author.login) : null;
+  // Awaited below, or dropped on an early return: a rejection must not go unhandled meanwhile.
+  access?.catch(() => {});
+  const [slug, loaded] = await Promise.all([
+    deps.appSlug(),
+    deps.config(t.repository.full_name, () =>
+      loadRepoConfig(() =>
+        readConfigFile(context.octokit, owner, repo, () => context.config("understudy.yml")),
+      ),
+    ),
+  ]);
   if (judgeCaller(accounts, slug).kind === "app_itself")
     return log.info("the App's own event never triggers");
 
-  const loaded = await deps.config(t.repository.full_name, () =>
-    loadRepoConfig(() => context.config("understudy.yml")),
-  );
   const config: RepoConfig = loaded.ok ? loaded.config : {};
   const handle = config.handle ?? slug;
   const label = config.label ?? DEFAULT_LABEL;
@@ -132,7 +145,11 @@ export async function acceptTrigger(
   // file, only admins and maintainers (may-trigger.ts); bots never get this far then.
   let trusted = true;
   if (caller.kind === "human") {
-    const verdict = await humanMayTrigger(context.octokit, owner, repo, login, loaded.ok ? config : null);
+    const verdict = await humanMayTrigger(
+      await (access ?? accessOf(context.octokit, owner, repo, login)),
+      login,
+      loaded.ok ? config : null,
+    );
     if (!verdict.ok && verdict.why !== "config_invalid") {
       log.info({ login, why: verdict.why }, "trigger from someone who may not ask");
       // One answer per thread: a refusal on every comment would be noise, and could be made to be.
@@ -146,7 +163,13 @@ export async function acceptTrigger(
   // From the 👀 on, the person waits for an answer: a failure carries where to give it, and the
   // inbox gives it once the delivery has failed for good (trigger-failed.ts).
   try {
-    await addEyes(context.octokit, owner, repo, t.react);
+    // A request's context (earlier comments, a pull request's files) is read while the 👀 is sent:
+    // the status comment waits for both, not one after the other.
+    const eyes = addEyes(context.octokit, owner, repo, t.react);
+    const forPrompt =
+      ask.kind === "prompt" && loaded.ok ? promptFor(context, t, redact(ask.task), slug, deps.headAt) : null;
+    forPrompt?.catch(() => {});
+    await eyes;
     // Help, stop and status do not depend on the file, and must work while it is broken.
     const keepsWorking =
       trusted && (ask.kind === "help" || (ask.kind === "session" && ask.command !== "retry"));
@@ -167,7 +190,7 @@ export async function acceptTrigger(
     }
     // A token pasted into the request is removed before it is stored, shown or given to the agent.
     const task = redact(ask.task);
-    const { pull: pinned, prompt } = await promptFor(context, t, task, slug, deps.headAt);
+    const { pull: pinned, prompt } = await (forPrompt ?? promptFor(context, t, task, slug, deps.headAt));
     // Closed or merged, the session leaves its head alone (worker/session/session-branch.ts).
     const pull = pinned && { ...pinned, ...pullStateOf(context.payload) };
     const options = requestOptions(config, ask.flags);
@@ -220,6 +243,11 @@ async function promptFor(
   headAt?: AcceptDeps["headAt"],
 ): Promise<{ pull: PinnedPull | null; prompt: string }> {
   const where = { owner: t.repository.owner.login, repo: t.repository.name, number: t.thread.number };
+  // The thread's comments and the pull request's files, read at once.
+  const commentsRead = t.before
+    ? earlierComments(context.octokit, where, t.before, t.thread.comments, `${slug}[bot]`)
+    : Promise.resolve(undefined);
+  commentsRead.catch(() => {});
   let pull: PinnedPull | null = null;
   let files: PromptInput["files"];
   if (t.thread.isPullRequest) {
@@ -235,9 +263,7 @@ async function promptFor(
     }
     files = await changedFiles(context.octokit, where, total);
   }
-  const comments = t.before
-    ? await earlierComments(context.octokit, where, t.before, t.thread.comments, `${slug}[bot]`)
-    : undefined;
+  const comments = await commentsRead;
   const prompt = buildPrompt({
     repo: t.repository.full_name,
     kind: t.thread.isPullRequest ? "pull request" : "issue",

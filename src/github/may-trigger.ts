@@ -6,8 +6,7 @@
  * App never: that is what keeps it from answering itself. The bot checks need the
  * repository's config, so they run here, in the session; the Worker drops only the App's own events.
  */
-import type { GitHubClient } from "./github-client.js";
-import { accessOf } from "./has-write-access.js";
+import type { Access } from "./has-write-access.js";
 import type { RepoConfig } from "./repo-config.js";
 import type { Account } from "./webhook-schemas.js";
 
@@ -40,13 +39,11 @@ export type HumanVerdict =
  * list they may not be on is unreadable. The simplest rule that never lets a broken file widen access.
  */
 export async function humanMayTrigger(
-  octokit: GitHubClient,
-  owner: string,
-  repo: string,
+  /** The caller's access (accessOf), asked for before the config was read: the two go in parallel. */
+  access: Access,
   login: string,
   config: RepoConfig | null,
 ): Promise<HumanVerdict> {
-  const access = await accessOf(octokit, owner, repo, login);
   if (access === "none") return { ok: false, why: "no_write_access" };
   if (config === null) return access === "maintain" ? { ok: true } : { ok: false, why: "config_invalid" };
   const listed = config.allowed_users;

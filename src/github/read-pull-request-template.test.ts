@@ -33,7 +33,35 @@ describe("the repository's pull-request template", () => {
       "PULL_REQUEST_TEMPLATE.md": "## What\n<!-- Describe the change -->\n\n## Checklist\n- [ ] Tests added",
     });
     expect(await readPullRequestTemplate(gh, where)).toBe("## What\n\n\n## Checklist\n- [ ] Tests added");
-    expect(asked).toEqual(TEMPLATE_PATHS.slice(0, 4));
+    // Every place at once, each once: the pull request waits for one round trip, not five.
+    expect([...asked].sort()).toEqual([...TEMPLATE_PATHS].sort());
+    // Where two places have one, GitHub's order decides.
+    const both = client({
+      "docs/pull_request_template.md": "docs",
+      ".github/PULL_REQUEST_TEMPLATE.md": "github",
+    });
+    expect(await readPullRequestTemplate(both.gh, where)).toBe("github");
+  });
+
+  it("asks every place before any answer comes", async () => {
+    const asked: string[] = [];
+    const answers: Array<() => void> = [];
+    const gh: ContentsClient = {
+      rest: {
+        repos: {
+          getContent: ({ path }) =>
+            new Promise((_resolve, reject) => {
+              asked.push(path);
+              answers.push(() => reject(Object.assign(new Error("Not Found"), { status: 404 })));
+            }),
+        },
+      },
+    };
+    const reading = readPullRequestTemplate(gh, where);
+    await Promise.resolve();
+    expect(asked).toHaveLength(TEMPLATE_PATHS.length);
+    for (const answer of answers) answer();
+    expect(await reading).toBeNull();
   });
 
   it("is null when the repository has none, or GitHub fails to say", async () => {

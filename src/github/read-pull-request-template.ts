@@ -34,17 +34,24 @@ export async function readPullRequestTemplate(
   gh: ContentsClient,
   where: { owner: string; repo: string; ref: string },
 ): Promise<string | null> {
-  for (const path of TEMPLATE_PATHS) {
-    try {
-      const { data } = await gh.rest.repos.getContent({ ...where, path, mediaType: { format: "raw" } });
-      if (typeof data !== "string") continue;
-      // HTML comments in a template are instructions to the person filling it in, not content.
-      const text = stripHidden(data).trim();
-      return text ? text.slice(0, TEMPLATE_MAX) : null;
-    } catch (error) {
-      if ((error as { status?: number }).status === 404) continue;
+  // All places at once (the PR waits for this): the first in GitHub's order that has one wins.
+  const answers = await Promise.all(
+    TEMPLATE_PATHS.map((path) =>
+      gh.rest.repos.getContent({ ...where, path, mediaType: { format: "raw" } }).then(
+        ({ data }) => ({ data }),
+        (error: unknown) => ({ error }),
+      ),
+    ),
+  );
+  for (const answer of answers) {
+    if ("error" in answer) {
+      if ((answer.error as { status?: number }).status === 404) continue;
       return null;
     }
+    if (typeof answer.data !== "string") continue;
+    // HTML comments in a template are instructions to the person filling it in, not content.
+    const text = stripHidden(answer.data).trim();
+    return text ? text.slice(0, TEMPLATE_MAX) : null;
   }
   return null;
 }
