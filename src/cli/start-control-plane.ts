@@ -9,7 +9,18 @@ import { isolateWrangler } from "./wrangler-env.js";
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-export type ControlPlane = { url: string; dispose(): Promise<void> };
+export type ControlPlane = {
+  /** wrangler's dev server: the stable address (the given port), kept across reloads. */
+  url: string;
+  /**
+   * workerd's own socket, behind wrangler's dev proxy: a new port on every start. The proxy can drop
+   * a POST under load (its connections to workerd race workerd's idle timeout, and the request is
+   * answered 503 "Your worker restarted mid-request"); a deployed Worker has no such hop, so load
+   * that measures the Worker itself is sent here.
+   */
+  workerUrl: string;
+  dispose(): Promise<void>;
+};
 
 export async function startControlPlane(opts: {
   vars: Record<string, string>;
@@ -26,11 +37,27 @@ export async function startControlPlane(opts: {
   );
   if (problems.length > 0) throw new Error(`Understudy is misconfigured:\n${problems.join("\n")}`);
   isolateWrangler(projectRoot);
-  const { unstable_startWorker } = await import("wrangler");
+  const { unstable_DevEnv } = await import("wrangler");
   const bindings = Object.fromEntries(
     Object.entries(opts.vars).map(([k, value]) => [k, { type: "plain_text" as const, value }]),
   );
-  const worker = await unstable_startWorker({
+  // unstable_startWorker, with an ear on the proxy's "reloadComplete": the one place wrangler names
+  // workerd's own address.
+  const devEnv = new unstable_DevEnv();
+  let workerUrl: string | undefined;
+  let reloaded: () => void = () => {};
+  const firstReload = new Promise<void>((resolve) => {
+    reloaded = resolve;
+  });
+  const proxy = devEnv.proxy;
+  const onReloadComplete = proxy.onReloadComplete.bind(proxy);
+  proxy.onReloadComplete = (event) => {
+    const { protocol, hostname, port } = event.proxyData.userWorkerUrl;
+    workerUrl = `${protocol}//${hostname}:${port}`;
+    onReloadComplete(event);
+    reloaded();
+  };
+  const worker = await devEnv.startWorker({
     config: path.join(projectRoot, "wrangler.toml"),
     bindings,
     // `wrangler dev` derives this from compatibility_flags; startWorker (4.86) leaves it unset, and
@@ -47,5 +74,13 @@ export async function startControlPlane(opts: {
   });
   await worker.ready;
   const url = String(await worker.url).replace(/\/$/, "");
-  return { url, dispose: () => worker.dispose() };
+  // The dev server is ready before workerd is; the first request would wait for it anyway.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([firstReload, new Promise((resolve) => (timer = setTimeout(resolve, 60_000)))]);
+  clearTimeout(timer);
+  if (!workerUrl) {
+    await worker.dispose();
+    throw new Error("wrangler started the Worker without saying where workerd listens");
+  }
+  return { url, workerUrl, dispose: () => worker.dispose() };
 }

@@ -197,7 +197,10 @@ function buildFloodPlan(stack: Stack): Plan {
   });
   return {
     flood: {
-      url: `${stack.controlPlane.url}/api/github/webhooks`,
+      // Straight to workerd, as GitHub's deliveries reach a deployed Worker: wrangler's dev proxy in
+      // between answers a few POSTs of a flood 503 when its pooled connections race workerd's idle
+      // timeout (seen as TCPAbortOnClose in /proc/net/netstat, one per lost request).
+      url: `${stack.controlPlane.workerUrl}/api/github/webhooks`,
       secret: stack.webhookSecret,
       concurrency: 256,
       timeoutMs: 15_000,
