@@ -44,19 +44,15 @@ export async function startControlPlane(opts: {
   // unstable_startWorker, with an ear on the proxy's "reloadComplete": the one place wrangler names
   // workerd's own address.
   const devEnv = new unstable_DevEnv();
-  let workerUrl: string | undefined;
-  let reloaded: () => void = () => {};
-  const firstReload = new Promise<void>((resolve) => {
-    reloaded = resolve;
-  });
   const proxy = devEnv.proxy;
   const onReloadComplete = proxy.onReloadComplete.bind(proxy);
-  proxy.onReloadComplete = (event) => {
-    const { protocol, hostname, port } = event.proxyData.userWorkerUrl;
-    workerUrl = `${protocol}//${hostname}:${port}`;
-    onReloadComplete(event);
-    reloaded();
-  };
+  const workerAddress = new Promise<string>((resolve) => {
+    proxy.onReloadComplete = (event) => {
+      onReloadComplete(event);
+      const { protocol, hostname, port } = event.proxyData.userWorkerUrl;
+      resolve(`${protocol}//${hostname}:${port}`);
+    };
+  });
   const worker = await devEnv.startWorker({
     config: path.join(projectRoot, "wrangler.toml"),
     bindings,
@@ -76,7 +72,10 @@ export async function startControlPlane(opts: {
   const url = String(await worker.url).replace(/\/$/, "");
   // The dev server is ready before workerd is; the first request would wait for it anyway.
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([firstReload, new Promise((resolve) => (timer = setTimeout(resolve, 60_000)))]);
+  const workerUrl = await Promise.race([
+    workerAddress,
+    new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 60_000))),
+  ]);
   clearTimeout(timer);
   if (!workerUrl) {
     await worker.dispose();
