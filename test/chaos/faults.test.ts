@@ -23,7 +23,12 @@ import {
   slowContributingScript,
   WORK_FILE,
 } from "./support/chaos-scripts.js";
-import { checkSession, type Expectation, type SessionOutcome } from "./support/check-session.js";
+import {
+  botCommentsOn,
+  checkSession,
+  type Expectation,
+  type SessionOutcome,
+} from "./support/check-session.js";
 import { agentPidsUnder, bridgePidOf, descendants, kindOf } from "./support/proc-stats.js";
 import {
   type Delivered,
@@ -96,6 +101,9 @@ async function faultCase(o: {
           (e: unknown) => String(e),
         )
       : null;
+    // A fault that could not be injected still lets the gated runs go on, so each session is judged
+    // on what happened to it rather than all on the waiting.
+    if (injection !== null) openGates(stack);
     const finalAt = await waitForFinalComments(
       stack,
       triggers,
@@ -116,9 +124,19 @@ async function faultCase(o: {
     }
     if (outcomes.some((x) => x.problems.length > 0)) {
       // A failure in CI is read from its output alone: the host's warnings and errors go with it.
-      const trouble = log.lines.filter((l) => !l.startsWith("info: ")).slice(-60);
+      // The bridges' own warnings reach the host's log as its info lines.
+      const trouble = log.lines
+        .filter((l) => !l.startsWith("info: ") || /\[bridge\] (warn|error):/.test(l))
+        .slice(-60);
+      const comments = outcomes
+        .filter((x) => x.problems.length > 0)
+        .map(
+          (x) =>
+            `#${x.issueNumber}: ${(botCommentsOn(stack, x.issueNumber)[0]?.body ?? "(none)").slice(0, 600)}`,
+        );
       process.stderr.write(
-        `[${o.name}] the sandbox host's last warnings and errors:\n${trouble.join("\n")}\n`,
+        `[${o.name}] the sandbox host's last warnings and errors:\n${trouble.join("\n")}\n` +
+          `[${o.name}] the status comments of the sessions with problems:\n${comments.join("\n---\n")}\n`,
       );
     }
     finishCase({ group: "faults", name: o.name, outcomes, notes: o.notes(c, finalAt) });

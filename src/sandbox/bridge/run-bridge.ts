@@ -167,6 +167,7 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
           controlUrl: spec.controlUrl,
           sessionId: spec.sessionId,
           sandboxToken: spec.token,
+          signal: abort.signal,
         });
         checkout = await prepareCheckout(spec, join(deps.workDir, "repo"), token, abort.signal);
         spare = checkout.spare;
