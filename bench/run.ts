@@ -7,6 +7,7 @@
  *                 git clone + the same agent alone (bench/session-vs-limit.ts)
  *   events        the event path of one session (bench/events.ts)
  *   page          what people see: GitHub writes per session, the transcript page (bench/page.ts)
+ *   memory        the bridge's RSS in a run, and what each extra concurrent session adds (bench/memory.ts)
  *   quick-start   the bridge's start-up and the checkout with the mirror cache (bench/bridge-spawn.ts,
  *                 bench/checkout.ts; `bridge-spawn` or `checkout` alone)
  * Prints each part as a markdown table (median, and spread where there are samples). A whole run
@@ -28,6 +29,7 @@ import { checkoutRows, runCheckoutBench } from "./checkout.js";
 import { eventBenchRows, runEventBench } from "./events.js";
 import { type FirstAnswer, newThreadFirstAnswers, percentile } from "./first-answer.js";
 import { median } from "./median.js";
+import { memoryBenchRows, runMemoryBench } from "./memory.js";
 import { pageBenchRows, runPageBench } from "./page.js";
 import { runSessionBench, sessionBenchRows } from "./session-vs-limit.js";
 
@@ -93,6 +95,10 @@ const PARTS: Record<string, Part> = {
     title: "What people see (bench/page.ts)",
     run: async () => markdownTable(pageBenchRows(await runPageBench())),
   },
+  memory: {
+    title: "Memory of a session (bench/memory.ts)",
+    run: async () => markdownTable(memoryBenchRows(await runMemoryBench())),
+  },
   "quick-start": {
     title: "Quick to start (bench/bridge-spawn.ts, bench/checkout.ts)",
     run: () => quickStartTables("quick-start"),
@@ -103,7 +109,7 @@ const PARTS: Record<string, Part> = {
   },
   checkout: { title: "Checkout (bench/checkout.ts)", run: () => quickStartTables("checkout") },
 };
-const WHOLE = ["first-answer", "session", "events", "page", "quick-start"];
+const WHOLE = ["first-answer", "session", "events", "page", "memory", "quick-start"];
 
 const asked = process.argv[2];
 if (asked !== undefined && !(asked in PARTS)) {

@@ -12,7 +12,7 @@
  * then a second issue on the same stack (warm isolate and mirror) is timed too. Where the time goes
  * is read from the stand-in's request log (the stages below).
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -143,7 +143,10 @@ async function limit(stack: Stack, script: ModelScript): Promise<{ cloneMs: numb
   try {
     const repo = path.join(dir, "repo");
     const t0 = performance.now();
-    execFileSync("git", ["clone", "-q", url.toString(), repo], { stdio: "ignore" });
+    // Not execFileSync: the git server is this process's own stand-in, which must go on answering.
+    await new Promise<void>((resolve, reject) =>
+      execFile("git", ["clone", "-q", url.toString(), repo], (error) => (error ? reject(error) : resolve())),
+    );
     const cloneMs = performance.now() - t0;
     return { cloneMs, agentMs: await runAgentAlone(repo, dir, script) };
   } finally {
@@ -158,10 +161,11 @@ export async function runSessionBench(opts: {
   log?: (line: string) => void;
 }): Promise<SessionBenchResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  // A run's default budget is 150 turns: a longer script needs the repository to allow it.
+  // A run's default budget is 150 turns and $10 (the scripted model reports real-looking usage): a
+  // longer script needs the repository to allow more.
   const repoFiles = {
     ...benchRepoFiles(opts.files),
-    ...(opts.toolCalls > 100 ? { ".github/understudy.yml": "max_turns: 10000\n" } : {}),
+    ...(opts.toolCalls > 100 ? { ".github/understudy.yml": "max_turns: 10000\nmax_cost_usd: 1000\n" } : {}),
   };
   const samples: SessionSample[] = [];
   for (let i = 0; i < opts.runs; i++) {

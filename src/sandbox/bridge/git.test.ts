@@ -101,3 +101,12 @@ it("redacts the token from git's error output", async () => {
 it("refuses a token that could inject lines into the credential protocol", async () => {
   await expect(git(["version"], { token: "ghs_abc\npassword=evil" })).rejects.toThrow(/printable/);
 });
+
+it("runs git and what it starts at the nice value asked for, and at the bridge's own otherwise", async () => {
+  // `nice` without arguments prints the niceness it runs at; a `!` alias runs it as git's child.
+  const niceness = (opts: { niceness?: number }) =>
+    git(["-c", "alias.niceness=!nice", "niceness"], opts).then(Number);
+  const own = await niceness({});
+  expect(own).toBeLessThan(19);
+  expect(await niceness({ niceness: 19 })).toBe(19);
+});

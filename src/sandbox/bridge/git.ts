@@ -17,6 +17,11 @@ export type GitOptions = {
   /** Extra environment for this command (e.g. author identity). */
   env?: Record<string, string>;
   signal?: AbortSignal;
+  /**
+   * Runs git, and everything it starts, at this nice value (0–19, through `nice`, which execs it):
+   * work done ahead for a later run (a spare checkout) yields the CPU to the agent's.
+   */
+  niceness?: number;
 };
 
 /** A failed git command; its message names the arguments and carries git's stderr, token-redacted. */
@@ -100,7 +105,11 @@ export function git(args: readonly string[], opts: GitOptions = {}): Promise<str
   const what = `git ${args.join(" ")}`;
 
   return new Promise((resolve, reject) => {
-    const child = spawn("git", fullArgs, {
+    const [command, commandArgs] =
+      opts.niceness === undefined
+        ? ["git", fullArgs]
+        : ["nice", ["-n", String(opts.niceness), "git", ...fullArgs]];
+    const child = spawn(command, commandArgs, {
       cwd: opts.cwd,
       env,
       stdio: ["ignore", "pipe", "pipe", token ? "pipe" : "ignore"],

@@ -41,7 +41,7 @@ async function repository(name: string) {
       mirrorDir: mirrors,
       log: silentLog,
     });
-    await c.spare;
+    await c.makeSpare?.();
     return c;
   };
   await checkout();

@@ -148,7 +148,7 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
   let pushOk = false;
   let endedEarly: string | null = null;
   let closeSandbox: () => Promise<void> | undefined = () => undefined;
-  // The next run's spare checkout, made while the agent works (prepare-spare.ts).
+  // The next run's spare checkout (prepare-spare.ts), made at low priority while the agent works.
   let spare: Promise<void> | undefined;
   // Tracked files the setup commands changed, kept out of the agent's commit (setup-changes.ts).
   let setupChanges: SetupChange[] = [];
@@ -170,7 +170,7 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
           signal: abort.signal,
         });
         checkout = await prepareCheckout(spec, join(deps.workDir, "repo"), token, abort.signal);
-        spare = checkout.spare;
+        spare = checkout.makeSpare?.();
         gitConfig = await snapshotGitConfig(checkout.repoDir);
         const made = { checkout, gitConfig };
         recordRun = (phase) => {

@@ -54,7 +54,10 @@ function spec(branch = "understudy/1-x"): SandboxSpec {
 }
 
 let runs = 0;
-/** One run's checkout through the cache; its spare awaited unless `background`, as the bridge does. */
+/**
+ * One run's checkout through the cache, then its spare made and awaited, as the bridge does at the
+ * run's end, unless `background`.
+ */
 async function checkout(opts: PrepareCheckoutOptions & { branch?: string; background?: boolean } = {}) {
   const dir = join(root, `work-${++runs}`);
   const c = await prepareCheckout(spec(opts.branch), dir, "token", undefined, {
@@ -62,7 +65,7 @@ async function checkout(opts: PrepareCheckoutOptions & { branch?: string; backgr
     log,
     ...opts,
   });
-  if (!opts.background) await c.spare;
+  if (!opts.background) await c.makeSpare?.();
   return c;
 }
 /** The same as a run that finds no spare and leaves none: the reference a claimed spare must match. */
@@ -120,7 +123,7 @@ function state(c: Checkout) {
 it("a later run claims the spare the run before left, brought up to the remote, the same as a fresh clone", async () => {
   commitFiles(remote, { seed: seed(), files: ["doomed.txt"], size: 100, ref: "refs/heads/doomed" });
   const first = await checkout();
-  expect(first.spare).toBeInstanceOf(Promise);
+  expect(first.makeSpare).toBeInstanceOf(Function);
   const spare = onlySpare();
   const spareInode = inode(spare);
   mark(spare);
@@ -149,7 +152,7 @@ it("a later run claims the spare the run before left, brought up to the remote, 
     remote.git(["show", `${moved}:${FILES[1]}`]),
   );
   expect(fromSpare(second)).toBe(true);
-  await second.spare;
+  await second.makeSpare?.();
 
   const reference = await fresh("understudy/2-y");
   expect(fromSpare(reference)).toBe(false);
@@ -260,9 +263,9 @@ it("makes no spare without the cache, or when told not to", async () => {
     mirrorDir: "",
     log,
   });
-  expect(plain.spare).toBeUndefined();
+  expect(plain.makeSpare).toBeUndefined();
   const off = await checkout({ prepareSpare: false });
-  expect(off.spare).toBeUndefined();
+  expect(off.makeSpare).toBeUndefined();
   expect(spares()).toEqual([]);
   expect(mirrorPath(mirrors, remote.url)).toBe(join(mirrors, `${key()}.git`));
 });

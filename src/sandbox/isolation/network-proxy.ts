@@ -189,7 +189,7 @@ export async function startNetworkProxy(opts: {
       );
       return;
     }
-    const upstream: Socket = connect(target.port, address);
+    const upstream: Socket = connect({ port: target.port, host: address, noDelay: true });
     track(upstream);
     upstream.once("connect", () => {
       client.write("HTTP/1.1 200 Connection Established\r\n\r\n");

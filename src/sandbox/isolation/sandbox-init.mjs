@@ -84,7 +84,7 @@ function tunnel(target, client) {
  */
 function listen(port, address, handle) {
   return new Promise((resolve, reject) => {
-    const server = createServer(handle);
+    const server = createServer({ noDelay: true }, handle);
     server.once("error", reject);
     server.listen(port, address, () => resolve());
   });
