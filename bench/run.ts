@@ -3,6 +3,8 @@
  *   first-answer  the demo N times (cold isolate: webhook → 👀, → status comment, → PR, → final
  *                 comment), a follow-up on each, `help` on new threads in the warm isolate, and the
  *                 agent CLI alone on the same script (bench/first-answer.ts)
+ *   worker-startup  workerd loading our bundle (plain and minified) against an empty Worker: the
+ *                 start-up a cold isolate on Cloudflare adds to the first answer (bench/worker-startup.ts)
  *   session       whole sessions of 50 and 500 tool calls on a repository of thousands of files ÷
  *                 git clone + the same agent alone (bench/session-vs-limit.ts)
  *   events        the event path of one session (bench/events.ts)
@@ -32,6 +34,7 @@ import { median } from "./median.js";
 import { memoryBenchRows, runMemoryBench } from "./memory.js";
 import { pageBenchRows, runPageBench } from "./page.js";
 import { runSessionBench, sessionBenchRows } from "./session-vs-limit.js";
+import { runWorkerStartupBench, workerStartupRows } from "./worker-startup.js";
 
 const N = Math.max(1, Math.min(10, Number(process.env.BENCH_RUNS ?? 3)));
 /** Samples of the quick-to-start figures (bench/bridge-spawn.ts, bench/checkout.ts): cheap, so more. */
@@ -83,6 +86,10 @@ type Part = { title: string; run: () => Promise<string> };
 
 const PARTS: Record<string, Part> = {
   "first-answer": { title: "First answer and the demo (bench/first-answer.ts)", run: firstAnswerTable },
+  "worker-startup": {
+    title: "A cold isolate's start-up (bench/worker-startup.ts)",
+    run: async () => markdownTable(workerStartupRows(await runWorkerStartupBench(Math.max(3, N)))),
+  },
   session: {
     title: "Whole sessions against their limit (bench/session-vs-limit.ts)",
     run: async () => markdownTable(await sessionTables()),
@@ -109,7 +116,7 @@ const PARTS: Record<string, Part> = {
   },
   checkout: { title: "Checkout (bench/checkout.ts)", run: () => quickStartTables("checkout") },
 };
-const WHOLE = ["first-answer", "session", "events", "page", "memory", "quick-start"];
+const WHOLE = ["first-answer", "worker-startup", "session", "events", "page", "memory", "quick-start"];
 
 const asked = process.argv[2];
 if (asked !== undefined && !(asked in PARTS)) {
