@@ -16,6 +16,7 @@ import { conversationFile } from "../agents/conversation-file.js";
 import { readAgentState, writeAgentState } from "./agent-state.js";
 import { holdFileLock } from "./hold-file-lock.js";
 import type { BridgeLog } from "./log.js";
+import { scrubSessionHome } from "./scrub-session-home.js";
 
 export type SessionHome = {
   /** The agent's HOME for this run. */
@@ -70,6 +71,16 @@ export async function openSessionHome(opts: OpenSessionHomeOptions): Promise<Ses
   if (!isDirectory(home)) {
     await lock.release();
     opts.log.warn("the agent gets a home of its own and a new conversation: the session's home is gone");
+    return ownHome;
+  }
+  // What the last run left besides its conversation does not reach this one (scrub-session-home.ts).
+  try {
+    scrubSessionHome(home);
+  } catch (err) {
+    await lock.release();
+    opts.log.warn(
+      `the agent gets a home of its own and a new conversation: the session's home could not be reset (${message(err)})`,
+    );
     return ownHome;
   }
   return {
