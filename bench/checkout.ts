@@ -106,8 +106,7 @@ export async function runCheckoutBench(
     const done = performance.now();
     const ms = done - started;
     const bytes = bytesSince(from);
-    // As the bridge does: the spare is started once the checkout is ready.
-    const spare = (checkout.makeSpare?.() ?? Promise.resolve()).then(() => performance.now() - done);
+    const spare = (checkout.spare ?? Promise.resolve()).then(() => performance.now() - done);
     // Removed only once the spare is made, as the run's own directory stays while the agent works.
     await spare;
     rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,8 @@
  * The webhook flood, run as a process of its own so the sender's CPU is not the test process's:
  * `node --import tsx test/chaos/flood.ts <plan.json>`. The plan lists every delivery with the moment
  * (ms after the start) it is due; each is signed as GitHub signs it and POSTed on a connection of
- * its own, at most `concurrency` at a time, each with a timeout. Prints one JSON line: a result per request, in plan order.
+ * its own, at most `concurrency` at a time, each with a timeout. Prints one JSON line: a result per
+ * request, in plan order.
  */
 import { readFileSync } from "node:fs";
 import { request } from "node:http";

@@ -138,7 +138,7 @@ describe("prepareCheckout through a mirror cache", () => {
       undefined,
       { mirrorDir: mirrors() },
     );
-    await checkout.makeSpare?.();
+    await checkout.spare;
     expect(checkout).toMatchObject({ headSha: head, remoteBranchSha: null, created: true });
     expect(checkout.objectDirs).toEqual([mirrorObjects()]);
     // The mirror holds branches only; the pull request's head reached the checkout alone.
@@ -151,12 +151,12 @@ describe("prepareCheckout through a mirror cache", () => {
   it("finds the cache in UNDERSTUDY_MIRROR_DIR, and a follow-up run checks out the session's branch", async () => {
     vi.stubEnv("UNDERSTUDY_MIRROR_DIR", mirrors());
     const first = await prepareCheckout(spec({}), join(root, "run-1"), "token");
-    await first.makeSpare?.();
+    await first.spare;
     expect(first).toMatchObject({ created: true, objectDirs: [mirrorObjects()] });
     run(["checkout", "--quiet", "-b", "feature"]);
     const pushed = await commitTo("refs/heads/feature", "run-1.txt");
     const second = await prepareCheckout(spec({}), join(root, "run-2"), "token");
-    await second.makeSpare?.();
+    await second.spare;
     expect(second).toMatchObject({ created: false, remoteBranchSha: pushed, headSha: pushed });
     expect(second.objectDirs).toEqual([mirrorObjects()]);
     expect(run(["ls-files"], join(root, "run-2"))).toContain("run-1.txt");

@@ -29,14 +29,14 @@ export type Checkout = {
    */
   objectDirs: string[];
   /**
-   * Starts the spare checkout for the next run on this repository (prepare-spare.ts); absent when
-   * the checkout did not come through the mirror cache. The bridge calls it once its own checkout is
-   * ready, and the spare's git runs at low priority so that the agent keeps the CPU. Never rejects
-   * (a failure is a warning in the log). The bridge must await it, with a bound, before it exits:
-   * the bridge is PID 1 of its own PID namespace, so its git children die with it. One cut short
-   * leaves only a `<key>.prep-*` directory, which a later run removes once stale.
+   * The spare checkout being made for the next run on this repository, in the background while the
+   * agent works, its git at low priority (prepare-spare.ts); absent when the checkout did not come
+   * through the mirror cache.
+   * Never rejects (a failure is a warning in the log). The bridge must await it, with a bound, before
+   * it exits: the bridge is PID 1 of its own PID namespace, so its git children die with it. One cut
+   * short leaves only a `<key>.prep-*` directory, which a later run removes once stale.
    */
-  makeSpare?: () => Promise<void>;
+  spare?: Promise<void>;
 };
 
 export type PrepareCheckoutOptions = {
@@ -135,9 +135,9 @@ export async function prepareCheckout(
   await git(["config", "user.email", spec.author.email], inRepo);
   const headSha = knownHead ?? (await git(["rev-parse", "HEAD"], inRepo));
   const objectDirs = await alternateObjectDirs(join(repoDir, ".git", "objects"));
-  const makeSpare =
+  const spare =
     mirrorDir && throughMirror && opts.prepareSpare !== false && (await sameFileSystem(mirrorDir, repoDir))
-      ? () => prepareSpare({ root: mirrorDir, cloneUrl, branch: base, log })
+      ? prepareSpare({ root: mirrorDir, cloneUrl, branch: base, log })
       : undefined;
   return {
     repoDir,
@@ -148,7 +148,7 @@ export async function prepareCheckout(
     headSha,
     created: remoteBranchSha === null,
     objectDirs,
-    ...(makeSpare ? { makeSpare } : {}),
+    ...(spare ? { spare } : {}),
   };
 }
 

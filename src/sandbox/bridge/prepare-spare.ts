@@ -36,8 +36,6 @@ export const MAX_SPARES = 1;
 const LOCK_WAIT_MS = 2 * 60_000;
 // Writing the files of a very large repository; the bridge bounds its own wait for this anyway.
 const FILES_TIMEOUT_MS = 10 * 60_000;
-/** The spare is made while the agent works: its git yields the CPU to the run's own processes. */
-const NICENESS = 19;
 
 /** Never rejects: a spare is an optimisation, and a failure to make one is only logged. */
 export async function prepareSpare(o: PrepareSpareOptions): Promise<void> {
@@ -55,20 +53,14 @@ export async function prepareSpare(o: PrepareSpareOptions): Promise<void> {
     if (!started) return;
     // Pointed at the real remote now, as a fresh clone is once made, saving the claim a git process.
     await git(["remote", "set-url", "origin", o.cloneUrl], { cwd: prep });
-    await git(["reset", "--quiet", "--hard"], {
-      cwd: prep,
-      timeoutMs: FILES_TIMEOUT_MS,
-      niceness: NICENESS,
-    });
+    // Made while the agent works: writing the files yields the CPU to the run's own processes.
+    const lowPriority = { cwd: prep, timeoutMs: FILES_TIMEOUT_MS, niceness: 19 };
+    await git(["reset", "--quiet", "--hard"], lowPriority);
     // Git trusts an index entry's stat data only if the file is older than the index, to the second
     // ("racy git"); entries written in the index's own second are re-read on every later checkout,
     // which is the very cost a spare is for. So, a second later, the index is written again.
     await sleep(1_050 - (Date.now() % 1_000));
-    await git(["update-index", "-q", "--refresh"], {
-      cwd: prep,
-      timeoutMs: FILES_TIMEOUT_MS,
-      niceness: NICENESS,
-    });
+    await git(["update-index", "-q", "--refresh"], lowPriority);
     await withFileLock(layout.lockFile, lock, async () => {
       if (await enough()) return;
       await rename(prep, join(o.root, `${layout.sparePrefix}${randomBytes(6).toString("hex")}`));

@@ -41,7 +41,7 @@ async function repository(name: string) {
       mirrorDir: mirrors,
       log: silentLog,
     });
-    await c.makeSpare?.();
+    await c.spare;
     return c;
   };
   await checkout();

@@ -170,7 +170,7 @@ export async function runBridge(spec: SandboxSpec, deps: BridgeDeps): Promise<Br
           signal: abort.signal,
         });
         checkout = await prepareCheckout(spec, join(deps.workDir, "repo"), token, abort.signal);
-        spare = checkout.makeSpare?.();
+        spare = checkout.spare;
         gitConfig = await snapshotGitConfig(checkout.repoDir);
         const made = { checkout, gitConfig };
         recordRun = (phase) => {

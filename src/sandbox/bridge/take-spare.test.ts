@@ -54,10 +54,7 @@ function spec(branch = "understudy/1-x"): SandboxSpec {
 }
 
 let runs = 0;
-/**
- * One run's checkout through the cache, then its spare made and awaited, as the bridge does at the
- * run's end, unless `background`.
- */
+/** One run's checkout through the cache; its spare awaited unless `background`, as the bridge does. */
 async function checkout(opts: PrepareCheckoutOptions & { branch?: string; background?: boolean } = {}) {
   const dir = join(root, `work-${++runs}`);
   const c = await prepareCheckout(spec(opts.branch), dir, "token", undefined, {
@@ -65,7 +62,7 @@ async function checkout(opts: PrepareCheckoutOptions & { branch?: string; backgr
     log,
     ...opts,
   });
-  if (!opts.background) await c.makeSpare?.();
+  if (!opts.background) await c.spare;
   return c;
 }
 /** The same as a run that finds no spare and leaves none: the reference a claimed spare must match. */
@@ -123,7 +120,7 @@ function state(c: Checkout) {
 it("a later run claims the spare the run before left, brought up to the remote, the same as a fresh clone", async () => {
   commitFiles(remote, { seed: seed(), files: ["doomed.txt"], size: 100, ref: "refs/heads/doomed" });
   const first = await checkout();
-  expect(first.makeSpare).toBeInstanceOf(Function);
+  expect(first.spare).toBeInstanceOf(Promise);
   const spare = onlySpare();
   const spareInode = inode(spare);
   mark(spare);
@@ -152,7 +149,7 @@ it("a later run claims the spare the run before left, brought up to the remote, 
     remote.git(["show", `${moved}:${FILES[1]}`]),
   );
   expect(fromSpare(second)).toBe(true);
-  await second.makeSpare?.();
+  await second.spare;
 
   const reference = await fresh("understudy/2-y");
   expect(fromSpare(reference)).toBe(false);
@@ -263,9 +260,9 @@ it("makes no spare without the cache, or when told not to", async () => {
     mirrorDir: "",
     log,
   });
-  expect(plain.makeSpare).toBeUndefined();
+  expect(plain.spare).toBeUndefined();
   const off = await checkout({ prepareSpare: false });
-  expect(off.makeSpare).toBeUndefined();
+  expect(off.spare).toBeUndefined();
   expect(spares()).toEqual([]);
   expect(mirrorPath(mirrors, remote.url)).toBe(join(mirrors, `${key()}.git`));
 });
