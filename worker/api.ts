@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { HTTPException } from "hono/http-exception";
-import type { z } from "zod";
+import type * as z from "zod";
 import { describeZodError, EventsQuery, PromptBody, StopBody } from "../src/core/api-schemas.js";
 import { parseConfig } from "./config.js";
 import type { Env } from "./env.js";

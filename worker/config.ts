@@ -2,7 +2,7 @@
  * The Worker's configuration, parsed once from its bindings. A missing or malformed value becomes an
  * error that says what to set, instead of a failure deep inside a request.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { FIRST_PAGE_EVENTS } from "../src/web/render-transcript-page.js";
 
 /** Heartbeats a sandbox may miss (network hiccups, a busy machine) before it is declared lost. */

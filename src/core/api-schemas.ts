@@ -2,7 +2,7 @@
  * Bodies and queries of the REST API (worker/api.ts), used by the `understudy` CLI and tests. zod is
  * the one source of their types; a request that does not match is answered 400 saying what is wrong.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const PromptBody = z.object({
   text: z.string().trim().min(1, "text must not be empty").max(20_000),

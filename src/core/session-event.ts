@@ -3,7 +3,7 @@
  * grows with every stored event and is the cursor subscribers page by; `run` says which run of the
  * session produced it. Runs are told apart by this number, never by comparing clocks.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { Event } from "./wire.js";
 
 export const SessionEvent = z.object({

@@ -2,7 +2,7 @@
  * The stored state of a session as renderers see it. The SessionDO builds it from its SQLite rows;
  * the status comment and the transcript page are pure functions of it and the session's events.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { SessionStatus } from "./wire.js";
 
 export const SessionView = z.object({

@@ -2,7 +2,7 @@
  * What the GitHub app hands the SessionDO when a trigger is accepted (Worker → DO RPC). Everything
  * the session needs later is copied here, so the DO never re-reads the webhook.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { FLAG_NAMES } from "./parse-command.js";
 import { AgentName } from "./wire.js";
 

@@ -25,7 +25,7 @@
  *   ← parts                                the page's header, details, outcome and queue, re-rendered
  *   → fetch_history {cursor}               ← older: the runs before `cursor`, as HTML sections
  */
-import { z } from "zod";
+import * as z from "zod";
 import { SessionEvent, SessionMessage } from "./session-event.js";
 import { SessionView } from "./session-view.js";
 import { SessionStatus, ToolKind } from "./wire.js";

@@ -3,7 +3,7 @@
  * zod is the one source of these types (`type X = z.infer<typeof X>`); every message that crosses
  * a process boundary is `safeParse`d against it.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const SessionStatus = z.enum([
   "queued",

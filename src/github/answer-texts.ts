@@ -4,7 +4,7 @@
  * after its 👀. A handle or value quoted back is put in
  * a code span, so it pings nobody and cannot break the comment's markdown.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { codeSpan, fencedBlock, inlineText, truncate } from "../core/gfm-escape.js";
 import type { HumanVerdict } from "./may-trigger.js";
 import { CONFIG_FILE, type ConfigProblem } from "./repo-config.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { configProblemsText, refusalText, startFailedText } from "./answer-texts.js";
 import { helpText } from "./help-text.js";
 import { CONFIG_KEYS } from "./repo-config.js";

@@ -3,7 +3,7 @@
  * head, from when. The Worker records it so that a trigger can start from the head the pull request
  * had when its comment was written (src/github/pin-pull.ts). Times are GitHub's, like the comment's.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const HEAD_ACTIONS = ["opened", "reopened", "synchronize"] as const;
 

@@ -5,7 +5,7 @@
  * Like the rest of the trigger, the state when it was written. A closed or merged pull request's head
  * is left alone by the session (worker/session/session-branch.ts).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const State = z.enum(["open", "closed"]);
 const OnPull = z.object({ pull_request: z.object({ state: State, merged_at: z.string().nullish() }) });

@@ -5,7 +5,7 @@
  * refused, so a misspelt key is reported instead of silently doing nothing. A missing file means
  * every default; an invalid one stops the run and is answered with what is wrong, key by key.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { isPublicHostRule, parseHostRule } from "../core/host-allowlist.js";
 import { AGENTS, isBranchName, MODEL_NAME } from "../core/parse-command.js";
 

@@ -3,7 +3,7 @@
  * rely on (https://docs.github.com/webhooks/webhook-events-and-payloads). A delivery of another
  * shape is answered as ignored by the Worker, never accepted and then failed later in the session.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const Account = z.object({ login: z.string(), id: z.number().int(), type: z.string() });
 export type Account = z.infer<typeof Account>;

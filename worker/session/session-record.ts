@@ -2,7 +2,7 @@
  * The session row. Stored as one JSON document validated on every read, so adding a field is a
  * schema change in one place rather than an ALTER TABLE.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { StartSessionRequest } from "../../src/core/start-session-request.js";
 import { SessionStatus } from "../../src/core/wire.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 const Access = z.enum(["read", "write", "admin"]);
 

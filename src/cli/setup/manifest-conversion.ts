@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The part of `POST /app-manifests/{code}/conversions`'s 201 answer setup uses:

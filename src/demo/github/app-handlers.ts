@@ -1,5 +1,5 @@
 import { http, type RequestHandler } from "msw";
-import { z } from "zod";
+import * as z from "zod";
 import { findRepo } from "./find-repo.js";
 import { githubError } from "./github-error.js";
 import { githubJson } from "./github-json.js";

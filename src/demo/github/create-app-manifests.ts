@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { nextId } from "./next-id.js";
 import { now } from "./now.js";
 import type { StandInContext } from "./stand-in-context.js";

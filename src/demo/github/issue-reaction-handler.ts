@@ -1,5 +1,5 @@
 import { http, type RequestHandler } from "msw";
-import { z } from "zod";
+import * as z from "zod";
 import { findIssueOrPull } from "./find-issue-or-pull.js";
 import { githubError } from "./github-error.js";
 import { parseNumber } from "./parse-number.js";

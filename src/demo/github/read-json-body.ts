@@ -1,5 +1,5 @@
 import type { HttpResponse } from "msw";
-import type { z } from "zod";
+import type * as z from "zod";
 import { githubError } from "./github-error.js";
 
 /**

@@ -1,5 +1,5 @@
 import { type KeyObject, verify } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 
 const Header = z.object({ alg: z.literal("RS256") });
 const Claims = z.object({

@@ -2,7 +2,7 @@
  * The contract every coding agent runner meets (Claude Code today, Codex next): run one prompt in a
  * checkout, report what happens as wire events, and resolve, never reject, with how it ended.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { EventInput } from "../../core/wire.js";
 import type { CommandWrapper } from "./agent-command.js";
 

@@ -4,7 +4,7 @@
  * line and hands it here. Schemas are loose and cover only the fields read, so a newer CLI that adds
  * fields still maps, and a shape we do not know maps to nothing rather than throwing.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { EventInput, ToolCall } from "../../core/wire.js";
 import { ConversationId } from "./agent.js";
 

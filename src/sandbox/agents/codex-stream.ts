@@ -9,7 +9,7 @@
  * the mapper keeps a little state: the thread id, which makes call ids unique across the runs of a
  * session, and which items it already announced.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { EventInput, ToolCall } from "../../core/wire.js";
 import { innerCommand } from "./codex-command.js";
 

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { lstatSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { AgentName } from "../../core/wire.js";
 import { ConversationId } from "../agents/agent.js";
 

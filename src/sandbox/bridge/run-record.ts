@@ -7,7 +7,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import type { Checkout } from "./prepare-checkout.js";
 import type { SetupChange } from "./setup-changes.js";
 

@@ -3,7 +3,7 @@
  * chunk and one line whatever the file's size, and the pass that finds what a file holds.
  */
 import { readSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { Event } from "../../core/wire.js";
 
 export const SpoolHeader = z.object({
