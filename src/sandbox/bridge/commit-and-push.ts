@@ -39,8 +39,22 @@ export type CommitAndPushResult = { pushed: boolean; ok: boolean; error?: string
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export async function commitAndPush(input: CommitAndPushInput): Promise<CommitAndPushResult> {
+  // Stops the early token ask's retries when the run ends without using it (the commit failed).
+  const early = new AbortController();
+  try {
+    return await commitThenPush(input, early.signal);
+  } finally {
+    early.abort();
+  }
+}
+
+async function commitThenPush(
+  input: CommitAndPushInput,
+  earlySignal: AbortSignal,
+): Promise<CommitAndPushResult> {
   const { spec, checkout, gitConfig, agentResult, emit } = input;
   const { branch } = checkout;
+  let earlyToken: Promise<string> | null = null;
   let commit: Awaited<ReturnType<typeof commitLeftovers>>;
   try {
     // The agent could write .git: its config, attributes, alternates and links go back to what the
@@ -51,6 +65,12 @@ export async function commitAndPush(input: CommitAndPushInput): Promise<CommitAn
     // lock files, and every later add would fail. Nothing can hold them now: the agent's namespace
     // is empty by the time it is reported ended (run-agent-cli.ts), a dead bridge's with it.
     await removeStaleGitLocks(checkout.repoDir, branch);
+    // With work to push, the push's token is asked for while the commit is made, not after it: the
+    // control plane's round trip (and GitHub's behind it) leaves the end of the run. Without, none.
+    if (!input.controlUnreachable && (await hasWork(checkout))) {
+      earlyToken = tokenFor(spec, earlySignal);
+      earlyToken.catch(() => {});
+    }
     const body = commitBody(spec, agentResult, input.endReason);
     const withWorkflows = spec.allowWorkflowChanges === true;
     commit = await commitLeftovers(spec, checkout.repoDir, checkout.baseSha, body, {
@@ -103,7 +123,7 @@ export async function commitAndPush(input: CommitAndPushInput): Promise<CommitAn
   }
   emit({ type: "sandbox_status", data: { status: "pushing" } });
   try {
-    await pushTo(spec, input.workDir, checkout, commit.headSha, branch, checkout.remoteBranchSha);
+    await pushTo(spec, input.workDir, checkout, commit.headSha, branch, checkout.remoteBranchSha, earlyToken);
   } catch (err) {
     const error = `Push failed: ${message(err)}`;
     emit({ type: "push_error", data: { branch, error } });
@@ -134,7 +154,31 @@ export async function commitAndPush(input: CommitAndPushInput): Promise<CommitAn
   return { pushed: true, ok: true };
 }
 
-/** Pushes `headSha` to `branch`, leased to `expectedRemoteSha`, with a git token fetched for it. */
+/** Changes the agent left in the checkout, or commits it made: something the run will push. */
+async function hasWork(checkout: Checkout): Promise<boolean> {
+  const inRepo = { cwd: checkout.repoDir };
+  const [status, head] = await Promise.all([
+    git(["status", "--porcelain", "--untracked-files=all"], inRepo),
+    git(["rev-parse", "HEAD"], inRepo),
+  ]);
+  return status !== "" || head !== checkout.headSha;
+}
+
+/** A git token from the control plane, for one push. */
+async function tokenFor(spec: SandboxSpec, signal?: AbortSignal): Promise<string> {
+  const { token } = await fetchGitToken({
+    controlUrl: spec.controlUrl,
+    sessionId: spec.sessionId,
+    sandboxToken: spec.token,
+    ...(signal ? { signal } : {}),
+  });
+  return token;
+}
+
+/**
+ * Pushes `headSha` to `branch`, leased to `expectedRemoteSha`, with the token asked for early, or,
+ * when there is none or asking for it failed, one asked for now.
+ */
 async function pushTo(
   spec: SandboxSpec,
   workDir: string,
@@ -142,12 +186,9 @@ async function pushTo(
   headSha: string,
   branch: string,
   expectedRemoteSha: string | null,
+  earlyToken: Promise<string> | null = null,
 ): Promise<void> {
-  const { token } = await fetchGitToken({
-    controlUrl: spec.controlUrl,
-    sessionId: spec.sessionId,
-    sandboxToken: spec.token,
-  });
+  const token = (await earlyToken?.catch(() => null)) ?? (await tokenFor(spec));
   await pushBranch({
     repoDir: checkout.repoDir,
     scratchDir: workDir,

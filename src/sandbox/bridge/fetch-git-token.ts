@@ -1,6 +1,6 @@
 /**
- * Asks the control plane for a short-lived GitHub token, right before each clone and push, so the
- * sandbox never holds one for longer than a git command needs it.
+ * Asks the control plane for a short-lived GitHub token, right before each clone and while the push's
+ * commit is made, so the sandbox never holds one for longer than a git command needs it.
  *
  * The control plane may be away for a few seconds (a deploy, a workerd restart): a refused
  * connection, a 5xx or a 429 is asked again with backoff until `giveUpAfterMs`, the same window the
