@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { ALLOWED_TRANSITIONS } from "../../src/core/session-transitions.js";
 import { type Event, SessionStatus } from "../../src/core/wire.js";
+import { TEMPLATE_PATHS } from "../../src/github/read-pull-request-template.js";
 import { acceptRequest, MAX_QUEUE } from "../../worker/session/accept-request.js";
 import { onSandboxConnected, onSandboxEvents } from "../../worker/session/lifecycle.js";
 import { runCommand } from "../../worker/session/run-command.js";
@@ -133,6 +134,50 @@ describe("the first answer", () => {
       expect(r.github.filter((c) => c.method === "issues.createComment")).toHaveLength(1);
       expect(d.store.getSession()!).toMatchObject({ status: "provisioning" });
       expect(d.store.getSession()!.commentId).not.toBeNull();
+    });
+  });
+});
+
+describe("the end of a run", () => {
+  it("reads the pull-request template while the agent works, not after it, and once", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d, r) => {
+      r.files[".github/pull_request_template.md"] = "## Checklist\n- [ ] Tests";
+      await acceptRequest(d, request(1), URL);
+      await onSandboxConnected(d, 1);
+      const reads = () => r.github.filter((c) => c.method === "repos.getContent");
+      expect(reads()).toEqual([]);
+      await sandboxSends(d, [
+        { seq: 1, type: "sandbox_status", at: new Date().toISOString(), data: { status: "running_agent" } },
+      ]);
+      // In the background: every place GitHub looks, asked while the run goes on (bounded wait).
+      for (let i = 0; i < 100 && reads().length < TEMPLATE_PATHS.length; i++)
+        await new Promise((ok) => setTimeout(ok, 5));
+      expect(reads()).toHaveLength(TEMPLATE_PATHS.length);
+      await sandboxSends(d, [pushed(2), complete(3)]);
+      // The pull request used what was read, and nothing was read again.
+      expect(reads()).toHaveLength(TEMPLATE_PATHS.length);
+      expect(String(r.github.find((c) => c.method === "pulls.create")?.params.body)).toContain("- [ ] Tests");
+    });
+  });
+
+  it("reads the template at the end when the early read failed", async () => {
+    const stub = freshSession();
+    await inside(stub, async (d, r) => {
+      r.files[".github/pull_request_template.md"] = "## Checklist\n- [ ] Tests";
+      await acceptRequest(d, request(1), URL);
+      await onSandboxConnected(d, 1);
+      // The installation's client cannot be had while the agent starts (GitHub away): no template then.
+      const github = d.github;
+      d.github = () => Promise.reject(new Error("GitHub is away"));
+      await sandboxSends(d, [
+        { seq: 1, type: "sandbox_status", at: new Date().toISOString(), data: { status: "running_agent" } },
+      ]);
+      await new Promise((ok) => setTimeout(ok, 10));
+      d.github = github;
+      await sandboxSends(d, [pushed(2), complete(3)]);
+      expect(d.store.getSession()!.status).toBe("completed");
+      expect(String(r.github.find((c) => c.method === "pulls.create")?.params.body)).toContain("- [ ] Tests");
     });
   });
 });

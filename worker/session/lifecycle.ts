@@ -14,6 +14,7 @@ import { retryAfterOf } from "../../src/github/request-policy.js";
 import { backoffMs } from "./backoff.js";
 import { requestCommentEdit, writeCommentNow } from "./comment.js";
 import { linkPullRequest, openRunPullRequest } from "./open-run-pull-request.js";
+import { pullRequestTemplate } from "./pull-request-template.js";
 import { reply } from "./reply.js";
 import { runNotes } from "./run-notes.js";
 import { sandboxSpec } from "./sandbox-spec.js";
@@ -229,6 +230,8 @@ export async function onSandboxEvents(d: SessionDeps, events: readonly Event[]):
   for (const e of events) {
     if (e.type === "sandbox_status" && e.data.status === "running_agent") {
       if (d.store.getSession()?.status === "provisioning") transition(d, "running");
+      // Read while the agent works: the pull request at the end then waits for nothing else.
+      if (!s.originIsPullRequest && s.pr === null) pullRequestTemplate(d, s).catch(() => {});
     } else if (e.type === "push_complete" && e.data.pushed) {
       const url = `${d.config.GITHUB_URL}/${s.request.repo.owner}/${s.request.repo.name}/tree/${e.data.branch}`;
       updateSession(d, (x) => {

@@ -5,7 +5,7 @@
  */
 import { openPullRequest } from "../../src/github/open-pull-request.js";
 import { pullRequestText } from "../../src/github/pull-request-text.js";
-import { readPullRequestTemplate } from "../../src/github/read-pull-request-template.js";
+import { pullRequestTemplate } from "./pull-request-template.js";
 import type { SessionDeps } from "./session-deps.js";
 import type { SessionRecord } from "./session-record.js";
 import { transcriptUrl } from "./transcript-url.js";
@@ -18,11 +18,7 @@ export async function openRunPullRequest(
   draft: boolean,
 ): Promise<NonNullable<SessionRecord["pr"]>> {
   const gh = await d.github(s.request.installationId);
-  const template = await readPullRequestTemplate(gh, {
-    owner: s.request.repo.owner,
-    repo: s.request.repo.name,
-    ref: s.baseBranch,
-  });
+  const template = await pullRequestTemplate(d, s);
   const text = pullRequestText({
     template,
     summary,
