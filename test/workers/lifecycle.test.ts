@@ -117,21 +117,20 @@ describe("transitions", () => {
 });
 
 describe("the first answer", () => {
-  it("asks for the sandbox while the status comment is still on its way to GitHub", async () => {
+  it("asks for the sandbox only once the status comment is stored", async () => {
     const stub = freshSession();
     await inside(stub, async (d, r) => {
       const spawnedMeanwhile: number[] = [];
       r.inFlight = async (method) => {
         if (method !== "issues.createComment") return;
-        // GitHub holds the comment for a few turns of the event loop: the spawn goes on meanwhile.
-        for (let i = 0; i < 20 && r.spawned.length === 0; i++) await new Promise((ok) => setTimeout(ok, 1));
+        // GitHub holds the comment for a few turns of the event loop: nothing else may start meanwhile.
+        for (let i = 0; i < 20; i++) await new Promise((ok) => setTimeout(ok, 1));
         spawnedMeanwhile.push(r.spawned.length);
       };
       const outcome = await acceptRequest(d, request(1), URL);
       expect(outcome.outcome).toBe("started");
-      expect(spawnedMeanwhile).toEqual([1]);
-      // Both landed: the comment exists and the run waits for its bridge.
-      expect(r.github.filter((c) => c.method === "issues.createComment")).toHaveLength(1);
+      expect(spawnedMeanwhile).toEqual([0]);
+      expect(r.spawned).toHaveLength(1);
       expect(d.store.getSession()!).toMatchObject({ status: "provisioning" });
       expect(d.store.getSession()!.commentId).not.toBeNull();
     });

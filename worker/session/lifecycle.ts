@@ -126,10 +126,13 @@ export async function startRun(d: SessionDeps, stored: StoredRequest, publicUrl:
     at,
   );
   await syncAlarm(d);
-  // The status comment is the first answer a person sees: its write starts before anything slow, and
-  // the sandbox starts while it is on its way (the comment's writes are chained, so an edit the
-  // spawn asks for follows it). A failed write is retried by the comment's own timer; the run goes on.
-  await Promise.all([writeCommentNow(d), spawnSandbox(d, run)]);
+  // The status comment is the first answer a person sees: post it before anything slow. A failure
+  // here is retried by the comment's own timer; the run goes on. The sandbox is asked for only once
+  // the comment is stored: started beside it, a restart while GitHub held the comment left a live
+  // run whose comment the session never learnt of, "Starting…" for good and a second one at the
+  // end (chaos case (i) on CI, 4 of 10 sessions).
+  await writeCommentNow(d);
+  await spawnSandbox(d, run);
   // What the run does other than asked (a flag that cannot apply, a branch of its own) is said in
   // the thread too: the status comment shows where the work goes, not why.
   if (notes.length > 0) await reply(d, req, `@${req.requester.login} ${notes.join(" ")}`);
