@@ -14,7 +14,7 @@ import { sessionStatus } from "../../worker/session/session-status.js";
 import { stopSession } from "../../worker/session/stop-session.js";
 import { settleTimers, takeDueTimers } from "../../worker/session/timers.js";
 import { transition } from "../../worker/session/transition.js";
-import { fire, freshSession, inside, request } from "./session-harness.js";
+import { fire, freshSession, inside, type Recorded, request } from "./session-harness.js";
 
 /** The request a spawned run was given, without the earlier runs' summaries a follow-up also gets. */
 const requestOf = (prompt: string) => prompt.split("\nThis session has run before")[0];
@@ -32,6 +32,13 @@ const complete = (seq: number, success = true): Event => ({
   type: "execution_complete",
   at: new Date().toISOString(),
   data: success ? { success, summary: "Done" } : { success, error: "The agent failed" },
+});
+
+const agentRunning = (seq: number): Event => ({
+  seq,
+  type: "sandbox_status",
+  at: new Date().toISOString(),
+  data: { status: "running_agent" },
 });
 
 const pushed = (seq: number, commitsAhead = 1): Event => ({
@@ -95,9 +102,7 @@ describe("transitions", () => {
       expect(d.store.getSession()!.status).toBe("provisioning");
       expect(r.spawned).toHaveLength(1);
       await onSandboxConnected(d, 1);
-      await sandboxSends(d, [
-        { seq: 1, type: "sandbox_status", at: new Date().toISOString(), data: { status: "running_agent" } },
-      ]);
+      await sandboxSends(d, [agentRunning(1)]);
       expect(d.store.getSession()!.status).toBe("running");
       await sandboxSends(d, [pushed(2), complete(3)]);
       const s = d.store.getSession()!;
@@ -138,17 +143,20 @@ describe("the first answer", () => {
 });
 
 describe("the end of a run", () => {
+  /** A run whose bridge is connected, on a repository with a pull-request template. */
+  const connectedRunWithTemplate = async (d: SessionDeps, r: Recorded) => {
+    r.files[".github/pull_request_template.md"] = "## Checklist\n- [ ] Tests";
+    await acceptRequest(d, request(1), URL);
+    await onSandboxConnected(d, 1);
+  };
+
   it("reads the pull-request template while the agent works, not after it, and once", async () => {
     const stub = freshSession();
     await inside(stub, async (d, r) => {
-      r.files[".github/pull_request_template.md"] = "## Checklist\n- [ ] Tests";
-      await acceptRequest(d, request(1), URL);
-      await onSandboxConnected(d, 1);
+      await connectedRunWithTemplate(d, r);
       const reads = () => r.github.filter((c) => c.method === "repos.getContent");
       expect(reads()).toEqual([]);
-      await sandboxSends(d, [
-        { seq: 1, type: "sandbox_status", at: new Date().toISOString(), data: { status: "running_agent" } },
-      ]);
+      await sandboxSends(d, [agentRunning(1)]);
       // In the background: every place GitHub looks, asked while the run goes on (bounded wait).
       for (let i = 0; i < 100 && reads().length < TEMPLATE_PATHS.length; i++)
         await new Promise((ok) => setTimeout(ok, 5));
@@ -163,15 +171,11 @@ describe("the end of a run", () => {
   it("reads the template at the end when the early read failed", async () => {
     const stub = freshSession();
     await inside(stub, async (d, r) => {
-      r.files[".github/pull_request_template.md"] = "## Checklist\n- [ ] Tests";
-      await acceptRequest(d, request(1), URL);
-      await onSandboxConnected(d, 1);
+      await connectedRunWithTemplate(d, r);
       // The installation's client cannot be had while the agent starts (GitHub away): no template then.
       const github = d.github;
       d.github = () => Promise.reject(new Error("GitHub is away"));
-      await sandboxSends(d, [
-        { seq: 1, type: "sandbox_status", at: new Date().toISOString(), data: { status: "running_agent" } },
-      ]);
+      await sandboxSends(d, [agentRunning(1)]);
       await new Promise((ok) => setTimeout(ok, 10));
       d.github = github;
       await sandboxSends(d, [pushed(2), complete(3)]);
@@ -389,7 +393,7 @@ describe("commands from a comment", () => {
       await acceptRequest(d, request(1), URL);
       await onSandboxConnected(d, 1);
       await sandboxSends(d, [
-        { seq: 1, type: "sandbox_status", at: new Date().toISOString(), data: { status: "running_agent" } },
+        agentRunning(1),
         {
           seq: 2,
           type: "tool_call",
