@@ -64,9 +64,9 @@ describe("the repository's pull-request template", () => {
     expect(await reading).toBeNull();
   });
 
-  it("is null when the repository has none, or GitHub fails to say", async () => {
+  it("is null when the repository has none; GitHub failing to say is the caller's to judge", async () => {
     expect(await readPullRequestTemplate(client({}).gh, where)).toBeNull();
-    expect(await readPullRequestTemplate(client({}, 502).gh, where)).toBeNull();
+    await expect(readPullRequestTemplate(client({}, 502).gh, where)).rejects.toMatchObject({ status: 502 });
   });
 
   it("is followed below the agent's summary, before the issue link and the credits", () => {

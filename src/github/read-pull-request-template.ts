@@ -1,7 +1,8 @@
 /**
  * The repository's pull-request template, if it has one, read from the base branch at the places
- * GitHub looks (the `.github` folder, the root, `docs/`). Missing everywhere → null. A template is
- * context for the PR body, so a failure to read one is not worth failing the run over.
+ * GitHub looks (the `.github` folder, the root, `docs/`). Missing everywhere → null. GitHub failing
+ * to answer (not a 404) rejects: the caller may ask again, or go on without (a template is context
+ * for the PR body, not worth failing the run over).
  */
 import { stripHidden } from "../core/strip-hidden.js";
 
@@ -46,7 +47,7 @@ export async function readPullRequestTemplate(
   for (const answer of answers) {
     if ("error" in answer) {
       if ((answer.error as { status?: number }).status === 404) continue;
-      return null;
+      throw answer.error;
     }
     if (typeof answer.data !== "string") continue;
     // HTML comments in a template are instructions to the person filling it in, not content.

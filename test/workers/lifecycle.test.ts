@@ -174,9 +174,14 @@ describe("the end of a run", () => {
       await connectedRunWithTemplate(d, r);
       // The installation's client cannot be had while the agent starts (GitHub away): no template then.
       const github = d.github;
-      d.github = () => Promise.reject(new Error("GitHub is away"));
+      let refused = 0;
+      d.github = () => {
+        refused += 1;
+        return Promise.reject(new Error("GitHub is away"));
+      };
       await sandboxSends(d, [agentRunning(1)]);
       await new Promise((ok) => setTimeout(ok, 10));
+      expect(refused).toBe(1);
       d.github = github;
       await sandboxSends(d, [pushed(2), complete(3)]);
       expect(d.store.getSession()!.status).toBe("completed");

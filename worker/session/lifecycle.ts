@@ -233,8 +233,12 @@ export async function onSandboxEvents(d: SessionDeps, events: readonly Event[]):
   for (const e of events) {
     if (e.type === "sandbox_status" && e.data.status === "running_agent") {
       if (d.store.getSession()?.status === "provisioning") transition(d, "running");
-      // Read while the agent works: the pull request at the end then waits for nothing else.
-      if (!s.originIsPullRequest && s.pr === null) pullRequestTemplate(d, s).catch(() => {});
+      // Read while the agent works (also for a run that turns out to push nothing): the pull request
+      // at the end then waits for nothing else. A failed read is read again there.
+      if (!s.originIsPullRequest && s.pr === null)
+        pullRequestTemplate(d, s).catch((error: unknown) =>
+          d.log("early read of the pull-request template failed", { error: String(error) }),
+        );
     } else if (e.type === "push_complete" && e.data.pushed) {
       const url = `${d.config.GITHUB_URL}/${s.request.repo.owner}/${s.request.repo.name}/tree/${e.data.branch}`;
       updateSession(d, (x) => {

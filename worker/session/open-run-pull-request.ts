@@ -18,7 +18,11 @@ export async function openRunPullRequest(
   draft: boolean,
 ): Promise<NonNullable<SessionRecord["pr"]>> {
   const gh = await d.github(s.request.installationId);
-  const template = await pullRequestTemplate(d, s);
+  // A template is context for the body: GitHub failing to say is not worth failing the run over.
+  const template = await pullRequestTemplate(d, s).catch((error: unknown) => {
+    d.log("could not read the pull-request template; opening the PR without it", { error: String(error) });
+    return null;
+  });
   const text = pullRequestText({
     template,
     summary,

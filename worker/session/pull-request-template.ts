@@ -1,8 +1,9 @@
 /**
  * The repository's pull-request template for a run's pull request, read once per run: asked for
  * when the agent starts, so the end of the run waits only for the pull request itself, and asked
- * again at the end only when that read failed or this object was reset meanwhile. Kept in memory:
- * a template is context for the PR body, not state worth storing.
+ * again at the end only when that read failed (GitHub, or the installation's client, unavailable)
+ * or this object was reset meanwhile. Kept in memory: a template is context for the PR body, not
+ * state worth storing. Rejects when GitHub failed to say; the pull request then goes without.
  */
 import { readPullRequestTemplate } from "../../src/github/read-pull-request-template.js";
 import type { SessionDeps } from "./session-deps.js";

@@ -1,6 +1,6 @@
 /**
- * commitAndPush's push token: asked for while the commit is made when there is work to push, asked
- * again when that failed, never asked for when there is nothing to push, and dropped (its retries
+ * commitAndPush's push token: asked for while the commit is made when there is work to push, its
+ * refusal the push's, never asked for when there is nothing to push, and dropped (its retries
  * stopped) when the commit fails.
  */
 import { execFileSync } from "node:child_process";
@@ -9,7 +9,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, expect, it } from "vitest";
+import { afterEach, expect, it, vi } from "vitest";
 import { bridgeSpec, bridgeWorkDir } from "../../../test/support/bridge/bridge-spec.js";
 import { createGitRemote } from "../../../test/support/bridge/git-remote.js";
 import type { EventInput } from "../../core/wire.js";
@@ -17,8 +17,25 @@ import { commitAndPush } from "./commit-and-push.js";
 import { prepareCheckout } from "./prepare-checkout.js";
 import { snapshotGitConfig } from "./seal-checkout.js";
 
+/**
+ * Holds the commit until `gate.until` settles, so a test knows the order of the token ask and the
+ * commit without racing them.
+ */
+const gate = vi.hoisted(() => ({ until: null as Promise<unknown> | null }));
+vi.mock("./commit-leftovers.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("./commit-leftovers.js")>();
+  return {
+    ...real,
+    commitLeftovers: async (...args: Parameters<typeof real.commitLeftovers>) => {
+      await gate.until;
+      return real.commitLeftovers(...args);
+    },
+  };
+});
+
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
+  gate.until = null;
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
@@ -38,6 +55,7 @@ async function tokenRoute(answer: (index: number) => number) {
     const status = answer(index);
     asks.push({ index, status });
     onAsk?.(index);
+    asked();
     if (status !== 200) {
       res.writeHead(status).end("no token");
       return;
@@ -51,12 +69,18 @@ async function tokenRoute(answer: (index: number) => number) {
     );
   });
   let onAsk: ((index: number) => void) | undefined;
+  let asked: () => void = () => {};
+  const firstAsk = new Promise<void>((resolve) => {
+    asked = resolve;
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   cleanups.push(() => new Promise((resolve) => server.close(resolve)));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     asks,
+    /** The first ask, or 5 s without one (code that asks only after the commit then goes on). */
+    firstAsk: () => Promise.race([firstAsk, new Promise((resolve) => setTimeout(resolve, 5_000))]),
     onAsk: (f: (index: number) => void) => {
       onAsk = f;
     },
@@ -89,11 +113,12 @@ async function setUp(controlUrl: string) {
 it("asks for the push token while the agent's work is committed, not after", async () => {
   const route = await tokenRoute(() => 200);
   const { remote, spec, checkout, emitted, push } = await setUp(route.url);
-  // Enough files that the commit takes several git processes' time.
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 30; i++) {
     mkdirSync(join(checkout.repoDir, `d${i % 10}`), { recursive: true });
     writeFileSync(join(checkout.repoDir, `d${i % 10}`, `f${i}.txt`), `file ${i}\n`);
   }
+  // The commit waits for the first ask: with the ask made only after the commit, it waits in vain.
+  gate.until = route.firstAsk();
   const branchRef = join(checkout.repoDir, ".git", "refs", "heads", ...checkout.branch.split("/"));
   const atAsk: { committed: boolean; pushing: boolean }[] = [];
   route.onAsk(() => {
@@ -106,18 +131,20 @@ it("asks for the push token while the agent's work is committed, not after", asy
   expect(await push()).toEqual({ pushed: true, ok: true });
   // One token, asked for before the commit existed.
   expect(atAsk).toEqual([{ committed: false, pushing: false }]);
-  expect(remote.git(["ls-tree", "-r", "--name-only", spec.repo.branch])).toContain("d9/f299.txt");
+  expect(remote.git(["ls-tree", "-r", "--name-only", spec.repo.branch])).toContain("d9/f29.txt");
 });
 
-it("asks again when the early ask failed, and pushes", async () => {
-  // The first ask is refused outright (not retried by fetchGitToken); the next is answered.
-  const route = await tokenRoute((index) => (index === 0 ? 403 : 200));
-  const { remote, spec, checkout, push } = await setUp(route.url);
+it("fails the push with the early ask's refusal, without asking again", async () => {
+  // Refused outright (a 4xx other than 429 is not asked again by fetchGitToken).
+  const route = await tokenRoute(() => 403);
+  const { remote, spec, checkout, push, emitted } = await setUp(route.url);
   writeFileSync(join(checkout.repoDir, "hello.txt"), "hello\n");
 
-  expect(await push()).toEqual({ pushed: true, ok: true });
-  expect(route.asks.map((a) => a.status)).toEqual([403, 200]);
-  expect(remote.git(["ls-tree", "-r", "--name-only", spec.repo.branch])).toContain("hello.txt");
+  const result = await push();
+  expect(result).toMatchObject({ pushed: false, ok: false, error: expect.stringContaining("HTTP 403") });
+  expect(emitted.at(-1)).toMatchObject({ type: "push_error" });
+  expect(route.asks.map((a) => a.status)).toEqual([403]);
+  expect(remote.git(["branch", "--list", spec.repo.branch])).toBe("");
 });
 
 it("asks for no token when there is nothing to push", async () => {
@@ -135,6 +162,8 @@ it("stops asking when the commit fails after the early ask began", async () => {
   const { checkout, push, emitted } = await setUp(route.url);
   // A repository without a commit inside the checkout: \`git add --all\` refuses it.
   execFileSync("git", ["init", "--quiet", join(checkout.repoDir, "nested")]);
+  // The commit (and its failure) waits for the early ask to be under way.
+  gate.until = route.firstAsk();
 
   const result = await push();
   expect(result).toMatchObject({ pushed: false, ok: false });

@@ -65,8 +65,10 @@ async function commitThenPush(
     // lock files, and every later add would fail. Nothing can hold them now: the agent's namespace
     // is empty by the time it is reported ended (run-agent-cli.ts), a dead bridge's with it.
     await removeStaleGitLocks(checkout.repoDir, branch);
-    // With work to push, the push's token is asked for while the commit is made, not after it: the
-    // control plane's round trip (and GitHub's behind it) leaves the end of the run. Without, none.
+    // With changes or commits in the checkout, the push's token is asked for while the commit is made,
+    // not after it: the control plane's round trip (and GitHub's behind it) leaves the end of the run.
+    // With none, no token is asked for. (Changes the commit then leaves out, to workflow files or
+    // by setup commands alone, cost one unused token.)
     if (!input.controlUnreachable && (await hasWork(checkout))) {
       earlyToken = tokenFor(spec, earlySignal);
       earlyToken.catch(() => {});
@@ -154,11 +156,12 @@ async function commitThenPush(
   return { pushed: true, ok: true };
 }
 
-/** Changes the agent left in the checkout, or commits it made: something the run will push. */
+/** Changes the agent left in the checkout, or commits it made: something the run will likely push. */
 async function hasWork(checkout: Checkout): Promise<boolean> {
   const inRepo = { cwd: checkout.repoDir };
   const [status, head] = await Promise.all([
-    git(["status", "--porcelain", "--untracked-files=all"], inRepo),
+    // Untracked directories as one line each: whether there is anything, not what.
+    git(["status", "--porcelain", "--untracked-files=normal"], inRepo),
     git(["rev-parse", "HEAD"], inRepo),
   ]);
   return status !== "" || head !== checkout.headSha;
@@ -176,8 +179,9 @@ async function tokenFor(spec: SandboxSpec, signal?: AbortSignal): Promise<string
 }
 
 /**
- * Pushes `headSha` to `branch`, leased to `expectedRemoteSha`, with the token asked for early, or,
- * when there is none or asking for it failed, one asked for now.
+ * Pushes `headSha` to `branch`, leased to `expectedRemoteSha`, with the token asked for early (its
+ * failure is the push's: fetchGitToken already asked again for as long as asking could help), or
+ * one asked for now.
  */
 async function pushTo(
   spec: SandboxSpec,
@@ -188,7 +192,7 @@ async function pushTo(
   expectedRemoteSha: string | null,
   earlyToken: Promise<string> | null = null,
 ): Promise<void> {
-  const token = (await earlyToken?.catch(() => null)) ?? (await tokenFor(spec));
+  const token = await (earlyToken ?? tokenFor(spec));
   await pushBranch({
     repoDir: checkout.repoDir,
     scratchDir: workDir,
