@@ -39,6 +39,8 @@ import { runWorkerStartupBench, workerStartupRows } from "./worker-startup.js";
 const N = Math.max(1, Math.min(10, Number(process.env.BENCH_RUNS ?? 3)));
 /** Samples of the quick-to-start figures (bench/bridge-spawn.ts, bench/checkout.ts): cheap, so more. */
 const QUICK_RUNS = Math.max(1, Math.min(30, Number(process.env.BENCH_QUICK_RUNS ?? 7)));
+/** Interleaved workerd starts per kind (bench/worker-startup.ts): ~0.3 s each, and noisy, so more. */
+const STARTUP_RUNS = Math.max(3, Math.min(30, Number(process.env.BENCH_STARTUP_RUNS ?? 10)));
 /** `@understudy help` on this many new issues per demo stack: the warm first answer's samples. */
 const NEW_THREADS = Math.max(1, Math.min(50, Number(process.env.BENCH_NEW_THREADS ?? 8)));
 
@@ -88,7 +90,7 @@ const PARTS: Record<string, Part> = {
   "first-answer": { title: "First answer and the demo (bench/first-answer.ts)", run: firstAnswerTable },
   "worker-startup": {
     title: "A cold isolate's start-up (bench/worker-startup.ts)",
-    run: async () => markdownTable(workerStartupRows(await runWorkerStartupBench(Math.max(3, N)))),
+    run: async () => markdownTable(workerStartupRows(await runWorkerStartupBench(STARTUP_RUNS))),
   },
   session: {
     title: "Whole sessions against their limit (bench/session-vs-limit.ts)",

@@ -99,7 +99,10 @@ const kb = (bytes: number) => `${Math.round(bytes / 1024).toLocaleString("en-US"
 export function workerStartupRows(r: WorkerStartup): [string, string][] {
   const ready = (k: Kind) => median(r[k].readyMs);
   return [
-    ["workerd ready, empty Worker with the same Durable Object classes", ms(ready("empty"))],
+    [
+      `workerd ready, empty Worker with the same Durable Object classes (median of ${r.empty.readyMs.length} starts)`,
+      ms(ready("empty")),
+    ],
     [`workerd ready, our Worker (${kb(r.bundle.bytes)} bundle)`, ms(ready("bundle"))],
     [`workerd ready, our Worker minified (${kb(r.minified.bytes)})`, ms(ready("minified"))],
     [
