@@ -192,13 +192,13 @@ export async function runSessionBench(opts: {
     ...benchRepoFiles(opts.files),
     ...(opts.toolCalls > 100 ? { ".github/understudy.yml": "max_turns: 10000\nmax_cost_usd: 1000\n" } : {}),
   };
-  const samples: SessionSample[] = [];
   // os.tmpdir() reads TMPDIR on each call: the stack's sandboxes and mirrors, and the limit's clone.
   const tmp = benchTmpdir();
   const saved = process.env.TMPDIR;
   if (tmp) process.env.TMPDIR = tmp;
+  let samples: SessionSample[];
   try {
-    await sessionSamples(opts, repoFiles, samples, log);
+    samples = await sessionSamples(opts, repoFiles, log);
   } finally {
     if (saved === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = saved;
@@ -209,9 +209,9 @@ export async function runSessionBench(opts: {
 async function sessionSamples(
   opts: { runs: number; toolCalls: number },
   repoFiles: Record<string, string>,
-  samples: SessionSample[],
   log: (line: string) => void,
-): Promise<void> {
+): Promise<SessionSample[]> {
+  const samples: SessionSample[] = [];
   for (let i = 0; i < opts.runs; i++) {
     const script = manyToolsScript(opts.toolCalls);
     // Production's comment interval.
@@ -237,6 +237,7 @@ async function sessionSamples(
       await stack.close();
     }
   }
+  return samples;
 }
 
 const ms = (x: number) => `${Math.round(x)} ms`;

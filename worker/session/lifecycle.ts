@@ -128,9 +128,8 @@ export async function startRun(d: SessionDeps, stored: StoredRequest, publicUrl:
   await syncAlarm(d);
   // The status comment is the first answer a person sees: post it before anything slow. A failure
   // here is retried by the comment's own timer; the run goes on. The sandbox is asked for only once
-  // the comment is stored: started beside it, a restart while GitHub held the comment left a live
-  // run whose comment the session never learnt of, "Starting…" for good and a second one at the
-  // end (chaos case (i) on CI, 4 of 10 sessions).
+  // the comment is stored: started beside it, a restart while GitHub held the comment would leave a
+  // live run whose comment the session never learnt of, on "Starting…" for good.
   await writeCommentNow(d);
   await spawnSandbox(d, run);
   // What the run does other than asked (a flag that cannot apply, a branch of its own) is said in
